@@ -1,0 +1,142 @@
+use super::*;
+
+fn ok(text: &str) -> Backend {
+    parse(Path::new("b.yaml"), text).unwrap_or_else(|e| panic!("unexpected errors: {e:?}"))
+}
+
+fn errs(text: &str) -> Vec<String> {
+    match parse(Path::new("b.yaml"), text) {
+        Ok(b) => panic!("expected errors, parsed {b:?}"),
+        Err(e) => e.iter().map(ToString::to_string).collect(),
+    }
+}
+
+#[test]
+fn rfc_form() {
+    let b = ok("backend: memstore\ndescription: x\nplugin: built-in\nimplements:\n  - keyvalue_basic\n  - keyvalue_ttl\n");
+    assert_eq!(b.name, "memstore");
+    assert_eq!(b.plugin, PluginSpec::BuiltIn);
+    let names: Vec<_> = b
+        .claims
+        .iter()
+        .map(|c| (c.interface.as_str(), c.line))
+        .collect();
+    assert_eq!(names, [("keyvalue_basic", 5), ("keyvalue_ttl", 6)]);
+}
+
+#[test]
+fn grouped_form_with_planned() {
+    let b = ok("name: redis\nplugin: {command: [redis-plugin, --x], env: {A: 1}}\ninterfaces:\n  keyvalue:\n    - interface: keyvalue_basic\n      status: implemented\n    - interface: keyvalue_cas\n      status: planned\n      reason: later\ncapabilities: {ttl: true}\n");
+    assert_eq!(b.claims.len(), 2);
+    assert_eq!(b.claims[1].status, ClaimStatus::Planned);
+    assert_eq!(b.claims[1].reason.as_deref(), Some("later"));
+    let PluginSpec::Process(p) = b.plugin else {
+        panic!("process expected")
+    };
+    assert_eq!(p.command, ["redis-plugin", "--x"]);
+    assert_eq!(p.env.get("A").map(String::as_str), Some("1"));
+}
+
+#[test]
+fn unknown_interface_names_line_and_suggestion() {
+    let e =
+        errs("backend: m\nplugin: built-in\nimplements:\n  - keyvalue_basic\n  - keyvalue_basik\n");
+    assert_eq!(
+        e,
+        ["b.yaml:5:5: unknown interface `keyvalue_basik`; did you mean `keyvalue_basic`?"]
+    );
+}
+
+#[test]
+fn yaml_syntax_error_has_line() {
+    let e = errs("backend: m\nplugin: built-in\nimplements: [keyvalue_basic\n");
+    assert_eq!(e.len(), 1);
+    assert!(
+        e[0].starts_with("b.yaml:4:") || e[0].starts_with("b.yaml:3:"),
+        "{e:?}"
+    );
+    assert!(e[0].contains("invalid YAML"), "{e:?}");
+}
+
+#[test]
+fn interface_listed_twice() {
+    let e = errs("backend: m\nplugin: built-in\nimplements:\n  - keyvalue_basic\n  - keyvalue_scan\n  - keyvalue_basic\n");
+    assert_eq!(
+        e,
+        ["b.yaml:6:5: interface `keyvalue_basic` is listed twice (first at line 4)"]
+    );
+}
+
+#[test]
+fn missing_plugin() {
+    let e = errs("backend: m\nimplements: [keyvalue_basic]\n");
+    assert_eq!(e.len(), 1);
+    assert!(
+        e[0].starts_with("b.yaml:1:1: backend `m` has no way to start its plugin"),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn misspelt_fields_suggest_the_valid_name() {
+    let e = errs("backend: m\nplugin: built-in\nimplemnts: [keyvalue_basic]\n");
+    assert_eq!(
+        e[0],
+        "b.yaml:3:1: unknown field `implemnts`; did you mean `implements`?"
+    );
+    let e = errs("backend: m\nplugin:\n  comand: [x]\nimplements: [keyvalue_basic]\n");
+    assert!(
+        e[0].starts_with("b.yaml:3:3: unknown plugin field `comand`; did you mean `command`?"),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn bad_backend_name_and_status() {
+    let e = errs("backend: My-Redis\nplugin: built-in\nimplements: [keyvalue_basic]\n");
+    assert!(
+        e[0].contains("must be snake_case") && e[0].contains("my_redis"),
+        "{e:?}"
+    );
+    let e = errs("backend: m\nplugin: built-in\nimplements:\n  - interface: keyvalue_basic\n    status: planed\n");
+    assert_eq!(
+        e,
+        ["b.yaml:5:13: unknown status `planed`; did you mean `planned`?"]
+    );
+}
+
+#[test]
+fn wrong_model_in_grouped_form() {
+    let e = errs("name: m\nplugin: built-in\ninterfaces:\n  keyvalue:\n    - list_basic\n");
+    assert_eq!(
+        e,
+        ["b.yaml:5:7: `list_basic` belongs to the `list` model, not `keyvalue`"]
+    );
+}
+
+#[test]
+fn comments_do_not_confuse_the_locator() {
+    let e = errs("# keyvalue_basik is a typo we test\nbackend: m\nplugin: built-in\nimplements:\n  - keyvalue_basik # here\n");
+    assert!(e[0].starts_with("b.yaml:5:5:"), "{e:?}");
+}
+
+#[test]
+fn duplicate_backend_across_files() {
+    let dir = std::env::temp_dir().join(format!("prism-registry-dup-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(
+        dir.join("a.yaml"),
+        "backend: m\nplugin: built-in\nimplements: [keyvalue_basic]\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("b.yaml"),
+        "backend: m\nplugin: built-in\nimplements: [keyvalue_scan]\n",
+    )
+    .expect("write");
+    let e = load_dir(&dir).expect_err("duplicate must fail");
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(e.len(), 1);
+    assert!(e[0].file.ends_with("b.yaml") && e[0].line == 1, "{e:?}");
+    assert!(e[0].message.contains("already declared"), "{e:?}");
+}

@@ -1,0 +1,53 @@
+//! Procedural macros of prism-suite.
+//!
+//! - [`interface_suite`] turns an inline module of `pub async fn case(cx: &mut Case) -> CaseResult`
+//!   functions into a suite: it registers each case in the runtime catalogue (`inventory`) and
+//!   exports a callback `macro_rules!` that lists the cases, so that [`compliance_matrix!`] can
+//!   expand them at compile time although they live in another crate.
+//! - [`compliance_matrix!`] reads `registry/backends/*.yaml` and expands one test per
+//!   backend x interface x case.
+
+use proc_macro::TokenStream;
+
+mod matrix;
+mod suite;
+
+/// Declares the suite of one interface.
+///
+/// ```ignore
+/// #[interface_suite("keyvalue_basic")]
+/// pub mod keyvalue_basic {
+///     use prism_suite::prelude::*;
+///
+///     /// Get of a missing key is NOT_FOUND.
+///     pub async fn get_non_existent(cx: &mut Case) -> CaseResult { /* ... */ Ok(()) }
+/// }
+/// ```
+///
+/// Every `pub async fn` with one argument is a case; private functions are helpers. An optional
+/// `timeout_ms = N` sets the per-case timeout of the suite (the environment's
+/// `PRISM_CASE_TIMEOUT_MS` still wins).
+#[proc_macro_attribute]
+pub fn interface_suite(attr: TokenStream, item: TokenStream) -> TokenStream {
+    suite::expand(attr.into(), item.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Expands the compliance matrix from the registry.
+///
+/// ```ignore
+/// prism_suite::compliance_matrix!();                                   // registry/backends found upward
+/// prism_suite::compliance_matrix!(registry = "tests/fixtures/backends"); // relative to the package
+/// prism_suite::compliance_matrix!(suites = my_suites);                 // suites in another crate
+/// ```
+///
+/// Produces `mod <backend> { mod <interface> { #[tokio::test] async fn <case>() } }` for every
+/// implemented claim, one ignored `planned` test per planned claim, and `matrix_matches_catalogue`.
+/// Registry mistakes are compile errors naming file, line and the nearest valid name.
+#[proc_macro]
+pub fn compliance_matrix(input: TokenStream) -> TokenStream {
+    matrix::expand(input.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}

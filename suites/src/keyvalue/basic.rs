@@ -1,0 +1,595 @@
+use prism_suite::interface_suite;
+
+/// `keyvalue_basic`: Set, Get, Delete, Exists.
+///
+/// Rules: Set overwrites; Get of a missing key is NOT_FOUND; Delete reports whether the key was
+/// found; values are arbitrary bytes (empty, 0x00, non-UTF-8, 1 MiB); keys are any non-empty UTF-8
+/// and an empty key is INVALID_ARGUMENT; namespaces are kept apart; concurrent Sets all land.
+#[interface_suite("keyvalue_basic")]
+pub mod keyvalue_basic {
+    use prism_suite::prelude::*;
+
+    /// Set of a new key stores it: the key exists afterwards.
+    pub async fn set(cx: &mut Case) -> CaseResult {
+        let mut kv = cx.keyvalue_basic();
+        let before = kv
+            .exists(cx.req(ExistsRequest {
+                key: "set-key".into(),
+                ..Default::default()
+            }))
+            .await?;
+        check!(
+            !before.into_inner().exists,
+            "Exists was true in a fresh namespace before any Set"
+        );
+        kv.set(cx.req(SetRequest {
+            key: "set-key".into(),
+            value: b"set-value".to_vec(),
+            ..Default::default()
+        }))
+        .await?;
+        let after = kv
+            .exists(cx.req(ExistsRequest {
+                key: "set-key".into(),
+                ..Default::default()
+            }))
+            .await?;
+        check!(
+            after.into_inner().exists,
+            "Exists was false right after Set succeeded"
+        );
+        Ok(())
+    }
+
+    /// Get returns exactly the bytes stored under the requested key, not those of another key.
+    pub async fn get(cx: &mut Case) -> CaseResult {
+        let mut kv = cx.keyvalue_basic();
+        kv.set(cx.req(SetRequest {
+            key: "get-key-a".into(),
+            value: b"value of a".to_vec(),
+            ..Default::default()
+        }))
+        .await?;
+        kv.set(cx.req(SetRequest {
+            key: "get-key-b".into(),
+            value: b"value of b".to_vec(),
+            ..Default::default()
+        }))
+        .await?;
+        let a = kv
+            .get(cx.req(GetRequest {
+                key: "get-key-a".into(),
+                ..Default::default()
+            }))
+            .await?;
+        check_eq!(a.into_inner().value, b"value of a", "Get get-key-a");
+        let b = kv
+            .get(cx.req(GetRequest {
+                key: "get-key-b".into(),
+                ..Default::default()
+            }))
+            .await?;
+        check_eq!(b.into_inner().value, b"value of b", "Get get-key-b");
+        Ok(())
+    }
+
+    /// Delete of a stored key reports found = true and removes the key.
+    pub async fn delete(cx: &mut Case) -> CaseResult {
+        let mut kv = cx.keyvalue_basic();
+        kv.set(cx.req(SetRequest {
+            key: "delete-key".into(),
+            value: b"doomed".to_vec(),
+            ..Default::default()
+        }))
+        .await?;
+        let del = kv
+            .delete(cx.req(DeleteRequest {
+                key: "delete-key".into(),
+                ..Default::default()
+            }))
+            .await?;
+        check!(
+            del.into_inner().found,
+            "Delete of a stored key reported found = false"
+        );
+        let got = kv
+            .get(cx.req(GetRequest {
+                key: "delete-key".into(),
+                ..Default::default()
+            }))
+            .await;
+        check_code!(got, Code::NotFound);
+        Ok(())
+    }
+
+    /// Exists is true for a stored key.
+    pub async fn exists(cx: &mut Case) -> CaseResult {
+        let mut kv = cx.keyvalue_basic();
+        kv.set(cx.req(SetRequest {
+            key: "exists-key".into(),
+            value: b"here".to_vec(),
+            ..Default::default()
+        }))
+        .await?;
+        let got = kv
+            .exists(cx.req(ExistsRequest {
+                key: "exists-key".into(),
+                ..Default::default()
+            }))
+            .await?;
+        check!(
+            got.into_inner().exists,
+            "Exists of a stored key answered false"
+        );
+        Ok(())
+    }
+
+    /// A key's whole life: Set, Get returns it, Delete finds it, then it is gone for Exists and Get.
+    pub async fn set_get_delete(cx: &mut Case) -> CaseResult {
+        let mut kv = cx.keyvalue_basic();
+        let key = "lifecycle-key";
+        kv.set(cx.req(SetRequest {
+            key: key.into(),
+            value: b"lifecycle-value".to_vec(),
+            ..Default::default()
+        }))
+        .await?;
+        let got = kv
+            .get(cx.req(GetRequest {
+                key: key.into(),
+                ..Default::default()
+            }))
+            .await?;
+        check_eq!(got.into_inner().value, b"lifecycle-value", "Get after Set");
+        let del = kv
+            .delete(cx.req(DeleteRequest {
+                key: key.into(),
+                ..Default::default()
+            }))
+            .await?;
+        check!(
+            del.into_inner().found,
+            "Delete after Set reported found = false"
+        );
+        let ex = kv
+            .exists(cx.req(ExistsRequest {
+                key: key.into(),
+                ..Default::default()
+            }))
+            .await?;
+        check!(!ex.into_inner().exists, "Exists was true after Delete");
+        let got = kv
+            .get(cx.req(GetRequest {
+                key: key.into(),
+                ..Default::default()
+            }))
+            .await;
+        check_code!(got, Code::NotFound);
+        let again = kv
+            .delete(cx.req(DeleteRequest {
+                key: key.into(),
+                ..Default::default()
+            }))
+            .await?;
+        check!(
+            !again.into_inner().found,
+            "a second Delete of the same key reported found = true"
+        );
+        Ok(())
+    }
+
+    /// Get of a key that was never set is NOT_FOUND.
+    pub async fn get_non_existent(cx: &mut Case) -> CaseResult {
+        let mut kv = cx.keyvalue_basic();
+        let got = kv
+            .get(cx.req(GetRequest {
+                key: "never-set-key".into(),
+                ..Default::default()
+            }))
+            .await;
+        check_code!(got, Code::NotFound);
+        Ok(())
+    }
+
+    /// Delete of a key that was never set succeeds and reports found = false.
+    pub async fn delete_non_existent(cx: &mut Case) -> CaseResult {
+        let mut kv = cx.keyvalue_basic();
+        let del = kv
+            .delete(cx.req(DeleteRequest {
+                key: "never-set-key".into(),
+                ..Default::default()
+            }))
+            .await?;
+        check!(
+            !del.into_inner().found,
+            "Delete of a never-set key reported found = true"
+        );
+        Ok(())
+    }
+
+    /// Exists of a key that was never set succeeds and answers false.
+    pub async fn exists_non_existent(cx: &mut Case) -> CaseResult {
+        let mut kv = cx.keyvalue_basic();
+        let got = kv
+            .exists(cx.req(ExistsRequest {
+                key: "never-set-key".into(),
+                ..Default::default()
+            }))
+            .await?;
+        check!(
+            !got.into_inner().exists,
+            "Exists of a never-set key answered true"
+        );
+        Ok(())
+    }
+
+    /// Set on an existing key replaces its value.
+    pub async fn overwrite_value(cx: &mut Case) -> CaseResult {
+        let mut kv = cx.keyvalue_basic();
+        kv.set(cx.req(SetRequest {
+            key: "k".into(),
+            value: b"one".to_vec(),
+            ..Default::default()
+        }))
+        .await?;
+        kv.set(cx.req(SetRequest {
+            key: "k".into(),
+            value: b"two".to_vec(),
+            ..Default::default()
+        }))
+        .await?;
+        let got = kv
+            .get(cx.req(GetRequest {
+                key: "k".into(),
+                ..Default::default()
+            }))
+            .await?;
+        check_eq!(got.into_inner().value, b"two");
+        Ok(())
+    }
+
+    /// 100 concurrent Sets on distinct keys all succeed and all land with their own value.
+    pub async fn concurrent_sets(cx: &mut Case) -> CaseResult {
+        const N: usize = 100;
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..N {
+            let mut kv = cx.keyvalue_basic();
+            let req = cx.req(SetRequest {
+                key: format!("concurrent-key-{i:03}"),
+                value: format!("concurrent-value-{i:03}").into_bytes(),
+                ..Default::default()
+            });
+            tasks.spawn(async move { (i, kv.set(req).await) });
+        }
+        let mut failed = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            let (i, res) =
+                joined.map_err(|e| CaseError::check(format!("a Set task panicked: {e}")))?;
+            if let Err(status) = res {
+                failed.push(format!(
+                    "concurrent-key-{i:03}: {:?} {}",
+                    status.code(),
+                    status.message()
+                ));
+            }
+        }
+        check!(
+            failed.is_empty(),
+            "{} of {N} concurrent Sets failed: {failed:?}",
+            failed.len()
+        );
+
+        let mut kv = cx.keyvalue_basic();
+        let mut wrong = Vec::new();
+        for i in 0..N {
+            let key = format!("concurrent-key-{i:03}");
+            let expected = format!("concurrent-value-{i:03}").into_bytes();
+            match kv
+                .get(cx.req(GetRequest {
+                    key: key.clone(),
+                    ..Default::default()
+                }))
+                .await
+            {
+                Ok(got) if got.get_ref().value == expected => {}
+                Ok(got) => wrong.push(format!(
+                    "{key}: {:?}",
+                    String::from_utf8_lossy(&got.into_inner().value)
+                )),
+                Err(status) => wrong.push(format!("{key}: {:?}", status.code())),
+            }
+        }
+        check!(
+            wrong.is_empty(),
+            "{} of {N} keys are missing or wrong after concurrent Sets: {wrong:?}",
+            wrong.len()
+        );
+        Ok(())
+    }
+
+    /// An empty value is a value: the key exists and Get returns zero bytes, not NOT_FOUND.
+    pub async fn empty_value(cx: &mut Case) -> CaseResult {
+        let mut kv = cx.keyvalue_basic();
+        kv.set(cx.req(SetRequest {
+            key: "empty-value-key".into(),
+            value: Vec::new(),
+            ..Default::default()
+        }))
+        .await?;
+        let ex = kv
+            .exists(cx.req(ExistsRequest {
+                key: "empty-value-key".into(),
+                ..Default::default()
+            }))
+            .await?;
+        check!(
+            ex.into_inner().exists,
+            "Exists answered false for a key whose value is empty"
+        );
+        let got = kv
+            .get(cx.req(GetRequest {
+                key: "empty-value-key".into(),
+                ..Default::default()
+            }))
+            .await?;
+        check_eq!(
+            got.into_inner().value,
+            Vec::<u8>::new(),
+            "Get of a key whose value is empty"
+        );
+        Ok(())
+    }
+
+    /// Values are raw bytes: 0x00, 0xFF and invalid UTF-8 round trip unchanged.
+    pub async fn zero_byte_and_non_utf8_value(cx: &mut Case) -> CaseResult {
+        let mut kv = cx.keyvalue_basic();
+        let values: [(&str, &[u8]); 4] = [
+            ("nul-only", &[0x00]),
+            ("nul-inside", b"before\x00after\x00"),
+            ("ff-bytes", &[0xFF, 0xFE, 0xFF, 0x00, 0x80]),
+            (
+                "invalid-utf8",
+                &[0xC3, 0x28, 0xE2, 0x82, 0xED, 0xA0, 0x80, 0xF8, 0x88],
+            ),
+        ];
+        for (key, value) in values {
+            kv.set(cx.req(SetRequest {
+                key: key.into(),
+                value: value.to_vec(),
+                ..Default::default()
+            }))
+            .await?;
+        }
+        for (key, value) in values {
+            let got = kv
+                .get(cx.req(GetRequest {
+                    key: key.into(),
+                    ..Default::default()
+                }))
+                .await?;
+            check_eq!(got.into_inner().value, value, "Get {key}");
+        }
+        Ok(())
+    }
+
+    /// A 1 MiB value round trips byte for byte.
+    pub async fn large_value_1mib(cx: &mut Case) -> CaseResult {
+        let mut kv = cx.keyvalue_basic();
+        // Every byte value, in a pattern that does not repeat on any power-of-two boundary, so that
+        // truncation, padding or a shifted chunk all show.
+        let value: Vec<u8> = (0..1024 * 1024u32)
+            .map(|i| (i.wrapping_mul(31).wrapping_add(i >> 9) % 251) as u8)
+            .collect();
+        kv.set(cx.req(SetRequest {
+            key: "large-value-key".into(),
+            value: value.clone(),
+            ..Default::default()
+        }))
+        .await?;
+        let got = kv
+            .get(cx.req(GetRequest {
+                key: "large-value-key".into(),
+                ..Default::default()
+            }))
+            .await?;
+        let got = got.into_inner().value;
+        check_eq!(
+            got.len(),
+            value.len(),
+            "length of the 1 MiB value read back"
+        );
+        let first_diff = got.iter().zip(&value).position(|(a, b)| a != b);
+        check!(
+            first_diff.is_none(),
+            "the 1 MiB value read back differs first at byte {first_diff:?}"
+        );
+        Ok(())
+    }
+
+    /// Keys are any non-empty UTF-8: spaces, `/`, `:`, `%`, `_`, `*` and emoji are distinct keys.
+    pub async fn special_character_keys(cx: &mut Case) -> CaseResult {
+        let mut kv = cx.keyvalue_basic();
+        let keys = [
+            "with space",
+            " ",
+            "a/b/c",
+            "/",
+            "user:42:name",
+            ":",
+            "100%",
+            "%",
+            "%%",
+            "snake_case_key",
+            "_",
+            "star*key",
+            "*",
+            "emoji-🦀-key",
+            "😀",
+            "ünïcødé-日本語",
+            "tab\there",
+            "new\nline",
+        ];
+        for (i, key) in keys.iter().enumerate() {
+            kv.set(cx.req(SetRequest {
+                key: (*key).into(),
+                value: format!("special-{i}").into_bytes(),
+                ..Default::default()
+            }))
+            .await?;
+        }
+        for (i, key) in keys.iter().enumerate() {
+            let got = kv
+                .get(cx.req(GetRequest {
+                    key: (*key).into(),
+                    ..Default::default()
+                }))
+                .await?;
+            check_eq!(
+                String::from_utf8_lossy(&got.into_inner().value),
+                format!("special-{i}"),
+                "Get {key:?}"
+            );
+        }
+        Ok(())
+    }
+
+    /// An empty key is INVALID_ARGUMENT for Set, Get, Exists and Delete.
+    pub async fn empty_key_rejected(cx: &mut Case) -> CaseResult {
+        let mut kv = cx.keyvalue_basic();
+        let set = kv
+            .set(cx.req(SetRequest {
+                key: String::new(),
+                value: b"v".to_vec(),
+                ..Default::default()
+            }))
+            .await;
+        check_code!(set, Code::InvalidArgument);
+        let get = kv
+            .get(cx.req(GetRequest {
+                key: String::new(),
+                ..Default::default()
+            }))
+            .await;
+        check_code!(get, Code::InvalidArgument);
+        let exists = kv
+            .exists(cx.req(ExistsRequest {
+                key: String::new(),
+                ..Default::default()
+            }))
+            .await;
+        check_code!(exists, Code::InvalidArgument);
+        let delete = kv
+            .delete(cx.req(DeleteRequest {
+                key: String::new(),
+                ..Default::default()
+            }))
+            .await;
+        check_code!(delete, Code::InvalidArgument);
+        Ok(())
+    }
+
+    /// Namespaces are apart: a key written in one is invisible in another, and deleting there leaves it.
+    pub async fn namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        let mut kv = cx.keyvalue_basic();
+        let other = cx.other_namespace();
+        kv.set(cx.req(SetRequest {
+            key: "shared-name".into(),
+            value: b"mine".to_vec(),
+            ..Default::default()
+        }))
+        .await?;
+
+        let ex = kv
+            .exists(cx.req_in(
+                &other,
+                ExistsRequest {
+                    key: "shared-name".into(),
+                    ..Default::default()
+                },
+            ))
+            .await?;
+        check!(
+            !ex.into_inner().exists,
+            "Exists in another namespace saw this namespace's key"
+        );
+        let got = kv
+            .get(cx.req_in(
+                &other,
+                GetRequest {
+                    key: "shared-name".into(),
+                    ..Default::default()
+                },
+            ))
+            .await;
+        check_code!(got, Code::NotFound);
+        let del = kv
+            .delete(cx.req_in(
+                &other,
+                DeleteRequest {
+                    key: "shared-name".into(),
+                    ..Default::default()
+                },
+            ))
+            .await?;
+        check!(
+            !del.into_inner().found,
+            "Delete in another namespace found this namespace's key"
+        );
+
+        kv.set(cx.req_in(
+            &other,
+            SetRequest {
+                key: "shared-name".into(),
+                value: b"theirs".to_vec(),
+                ..Default::default()
+            },
+        ))
+        .await?;
+        let mine = kv
+            .get(cx.req(GetRequest {
+                key: "shared-name".into(),
+                ..Default::default()
+            }))
+            .await?;
+        check_eq!(
+            mine.into_inner().value,
+            b"mine",
+            "own value after the same key was written in another namespace"
+        );
+        let theirs = kv
+            .get(cx.req_in(
+                &other,
+                GetRequest {
+                    key: "shared-name".into(),
+                    ..Default::default()
+                },
+            ))
+            .await?;
+        check_eq!(
+            theirs.into_inner().value,
+            b"theirs",
+            "other namespace's value"
+        );
+
+        kv.delete(cx.req_in(
+            &other,
+            DeleteRequest {
+                key: "shared-name".into(),
+                ..Default::default()
+            },
+        ))
+        .await?;
+        let mine = kv
+            .get(cx.req(GetRequest {
+                key: "shared-name".into(),
+                ..Default::default()
+            }))
+            .await?;
+        check_eq!(
+            mine.into_inner().value,
+            b"mine",
+            "own value after the same key was deleted in another namespace"
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,389 @@
+use prism_suite::interface_suite;
+
+/// `keyvalue_transactional`: Begin, TxnSet, TxnGet, TxnDelete, Commit, Rollback.
+///
+/// Rules: writes in a transaction are invisible outside it until Commit, which applies them all at
+/// once; Rollback discards them; a transaction reads its own writes; a committed, rolled back or
+/// unknown handle is FAILED_PRECONDITION or NOT_FOUND; a commit whose keys were changed by someone
+/// else after the transaction touched them is ABORTED and applies nothing. "Outside" is keyvalue_basic.
+#[interface_suite("keyvalue_transactional")]
+pub mod keyvalue_transactional {
+    use prism_suite::prelude::*;
+
+    use crate::keyvalue::{put, some, value_of};
+
+    /// Begins a transaction in the case's namespace.
+    async fn begin(cx: &Case) -> Result<String, CaseError> {
+        let mut tx = cx.keyvalue_transactional();
+        Ok(tx
+            .begin(cx.req(BeginRequest::default()))
+            .await?
+            .into_inner()
+            .txn_id)
+    }
+
+    fn txn_set(cx: &Case, txn: &str, key: &str, value: &[u8]) -> TxnSetRequest {
+        TxnSetRequest {
+            namespace: cx.namespace().into(),
+            txn_id: txn.into(),
+            key: key.into(),
+            value: value.to_vec(),
+        }
+    }
+
+    fn txn_get(cx: &Case, txn: &str, key: &str) -> TxnGetRequest {
+        TxnGetRequest {
+            namespace: cx.namespace().into(),
+            txn_id: txn.into(),
+            key: key.into(),
+        }
+    }
+
+    fn txn_delete(cx: &Case, txn: &str, key: &str) -> TxnDeleteRequest {
+        TxnDeleteRequest {
+            namespace: cx.namespace().into(),
+            txn_id: txn.into(),
+            key: key.into(),
+        }
+    }
+
+    fn commit(cx: &Case, txn: &str) -> CommitRequest {
+        CommitRequest {
+            namespace: cx.namespace().into(),
+            txn_id: txn.into(),
+        }
+    }
+
+    fn rollback(cx: &Case, txn: &str) -> RollbackRequest {
+        RollbackRequest {
+            namespace: cx.namespace().into(),
+            txn_id: txn.into(),
+        }
+    }
+
+    /// A write inside an open transaction is invisible outside it, for new and existing keys.
+    pub async fn uncommitted_writes_invisible(cx: &mut Case) -> CaseResult {
+        put(cx, "txn-existing", b"before").await?;
+        let mut tx = cx.keyvalue_transactional();
+        let id = begin(cx).await?;
+        tx.txn_set(txn_set(cx, &id, "txn-new", b"pending")).await?;
+        tx.txn_set(txn_set(cx, &id, "txn-existing", b"pending"))
+            .await?;
+        check_eq!(
+            value_of(cx, "txn-new").await?,
+            None,
+            "outside Get of a key only written in an open transaction"
+        );
+        check_eq!(
+            value_of(cx, "txn-existing").await?,
+            some(b"before"),
+            "outside Get of a key overwritten in an open transaction"
+        );
+        tx.rollback(rollback(cx, &id)).await?;
+        Ok(())
+    }
+
+    /// A write inside an open transaction is invisible to another transaction.
+    pub async fn uncommitted_writes_invisible_to_other_txn(cx: &mut Case) -> CaseResult {
+        let mut tx = cx.keyvalue_transactional();
+        let writer = begin(cx).await?;
+        let reader = begin(cx).await?;
+        check_ne!(writer, reader);
+        tx.txn_set(txn_set(cx, &writer, "txn-private", b"mine"))
+            .await?;
+        let seen = tx.txn_get(txn_get(cx, &reader, "txn-private")).await;
+        check_code!(seen, Code::NotFound);
+        tx.rollback(rollback(cx, &writer)).await?;
+        tx.rollback(rollback(cx, &reader)).await?;
+        Ok(())
+    }
+
+    /// Commit makes a transaction's writes visible outside it.
+    pub async fn commit_makes_writes_visible(cx: &mut Case) -> CaseResult {
+        put(cx, "txn-old", b"old").await?;
+        let mut tx = cx.keyvalue_transactional();
+        let id = begin(cx).await?;
+        tx.txn_set(txn_set(cx, &id, "txn-fresh", b"committed"))
+            .await?;
+        tx.txn_set(txn_set(cx, &id, "txn-old", b"replaced")).await?;
+        tx.commit(commit(cx, &id)).await?;
+        check_eq!(
+            value_of(cx, "txn-fresh").await?,
+            some(b"committed"),
+            "outside Get of a new key after Commit"
+        );
+        check_eq!(
+            value_of(cx, "txn-old").await?,
+            some(b"replaced"),
+            "outside Get of an overwritten key after Commit"
+        );
+        Ok(())
+    }
+
+    /// Rollback discards a transaction's writes: new keys stay absent, existing ones keep their value.
+    pub async fn rollback_discards_writes(cx: &mut Case) -> CaseResult {
+        put(cx, "txn-kept", b"original").await?;
+        let mut tx = cx.keyvalue_transactional();
+        let id = begin(cx).await?;
+        tx.txn_set(txn_set(cx, &id, "txn-discarded", b"never"))
+            .await?;
+        tx.txn_set(txn_set(cx, &id, "txn-kept", b"never")).await?;
+        tx.txn_delete(txn_delete(cx, &id, "txn-kept")).await?;
+        tx.rollback(rollback(cx, &id)).await?;
+        check_eq!(
+            value_of(cx, "txn-discarded").await?,
+            None,
+            "outside Get of a key written then rolled back"
+        );
+        check_eq!(
+            value_of(cx, "txn-kept").await?,
+            some(b"original"),
+            "outside Get of a key changed then rolled back"
+        );
+        Ok(())
+    }
+
+    /// A transaction reads its own writes, including overwrites of existing keys.
+    pub async fn txn_reads_own_writes(cx: &mut Case) -> CaseResult {
+        put(cx, "txn-own-existing", b"outside").await?;
+        let mut tx = cx.keyvalue_transactional();
+        let id = begin(cx).await?;
+        tx.txn_set(txn_set(cx, &id, "txn-own-new", b"inside-new"))
+            .await?;
+        tx.txn_set(txn_set(cx, &id, "txn-own-existing", b"inside-overwrite"))
+            .await?;
+        let got = tx.txn_get(txn_get(cx, &id, "txn-own-new")).await?;
+        check_eq!(
+            got.into_inner().value,
+            b"inside-new",
+            "TxnGet of a key the transaction wrote"
+        );
+        let got = tx.txn_get(txn_get(cx, &id, "txn-own-existing")).await?;
+        check_eq!(
+            got.into_inner().value,
+            b"inside-overwrite",
+            "TxnGet of a key the transaction overwrote"
+        );
+        tx.rollback(rollback(cx, &id)).await?;
+        Ok(())
+    }
+
+    /// A transaction reads data committed before it began.
+    pub async fn txn_reads_existing_data(cx: &mut Case) -> CaseResult {
+        put(cx, "txn-preexisting", b"committed-earlier").await?;
+        let mut tx = cx.keyvalue_transactional();
+        let id = begin(cx).await?;
+        let got = tx.txn_get(txn_get(cx, &id, "txn-preexisting")).await?;
+        check_eq!(
+            got.into_inner().value,
+            b"committed-earlier",
+            "TxnGet of a key set before Begin"
+        );
+        tx.rollback(rollback(cx, &id)).await?;
+        Ok(())
+    }
+
+    /// Commit is atomic: of several written keys none is visible before Commit and all are after.
+    pub async fn commit_is_atomic(cx: &mut Case) -> CaseResult {
+        let keys: Vec<String> = (0..6).map(|i| format!("txn-atomic-{i}")).collect();
+        let mut tx = cx.keyvalue_transactional();
+        let id = begin(cx).await?;
+        for (i, key) in keys.iter().enumerate() {
+            tx.txn_set(txn_set(cx, &id, key, format!("atomic-{i}").as_bytes()))
+                .await?;
+        }
+        for key in &keys {
+            check_eq!(
+                value_of(cx, key).await?,
+                None,
+                "outside Get of {key} before Commit"
+            );
+        }
+        tx.commit(commit(cx, &id)).await?;
+        for (i, key) in keys.iter().enumerate() {
+            check_eq!(
+                value_of(cx, key).await?,
+                some(format!("atomic-{i}").as_bytes()),
+                "outside Get of {key} after Commit"
+            );
+        }
+        Ok(())
+    }
+
+    /// A committed or rolled back handle fails with FAILED_PRECONDITION or NOT_FOUND and writes nothing.
+    pub async fn finished_handle_fails(cx: &mut Case) -> CaseResult {
+        let mut tx = cx.keyvalue_transactional();
+
+        let committed = begin(cx).await?;
+        tx.txn_set(txn_set(cx, &committed, "txn-done", b"committed"))
+            .await?;
+        tx.commit(commit(cx, &committed)).await?;
+        let set = tx
+            .txn_set(txn_set(cx, &committed, "txn-after-commit", b"late"))
+            .await;
+        check_code!(set, Code::FailedPrecondition | Code::NotFound);
+        let get = tx.txn_get(txn_get(cx, &committed, "txn-done")).await;
+        check_code!(get, Code::FailedPrecondition | Code::NotFound);
+        let again = tx.commit(commit(cx, &committed)).await;
+        check_code!(again, Code::FailedPrecondition | Code::NotFound);
+        check_eq!(
+            value_of(cx, "txn-after-commit").await?,
+            None,
+            "a TxnSet on a committed handle wrote"
+        );
+
+        let rolled_back = begin(cx).await?;
+        tx.txn_set(txn_set(cx, &rolled_back, "txn-undone", b"discarded"))
+            .await?;
+        tx.rollback(rollback(cx, &rolled_back)).await?;
+        let set = tx
+            .txn_set(txn_set(cx, &rolled_back, "txn-after-rollback", b"late"))
+            .await;
+        check_code!(set, Code::FailedPrecondition | Code::NotFound);
+        let commit_after = tx.commit(commit(cx, &rolled_back)).await;
+        check_code!(commit_after, Code::FailedPrecondition | Code::NotFound);
+        check_eq!(
+            value_of(cx, "txn-after-rollback").await?,
+            None,
+            "a TxnSet on a rolled back handle wrote"
+        );
+        check_eq!(
+            value_of(cx, "txn-undone").await?,
+            None,
+            "Commit after Rollback applied the discarded write"
+        );
+        Ok(())
+    }
+
+    /// A handle Begin never returned fails with FAILED_PRECONDITION or NOT_FOUND for every operation.
+    pub async fn unknown_handle_fails(cx: &mut Case) -> CaseResult {
+        let mut tx = cx.keyvalue_transactional();
+        let bogus = format!("no-such-txn-{}", cx.namespace());
+        let set = tx.txn_set(txn_set(cx, &bogus, "txn-ghost", b"ghost")).await;
+        check_code!(set, Code::FailedPrecondition | Code::NotFound);
+        let get = tx.txn_get(txn_get(cx, &bogus, "txn-ghost")).await;
+        check_code!(get, Code::FailedPrecondition | Code::NotFound);
+        let delete = tx.txn_delete(txn_delete(cx, &bogus, "txn-ghost")).await;
+        check_code!(delete, Code::FailedPrecondition | Code::NotFound);
+        let commit_unknown = tx.commit(commit(cx, &bogus)).await;
+        check_code!(commit_unknown, Code::FailedPrecondition | Code::NotFound);
+        let rollback_unknown = tx.rollback(rollback(cx, &bogus)).await;
+        check_code!(rollback_unknown, Code::FailedPrecondition | Code::NotFound);
+        check_eq!(
+            value_of(cx, "txn-ghost").await?,
+            None,
+            "a TxnSet on an unknown handle wrote"
+        );
+        Ok(())
+    }
+
+    /// A commit whose read key was changed outside after the read is ABORTED and applies nothing.
+    pub async fn conflicting_commit_aborted(cx: &mut Case) -> CaseResult {
+        put(cx, "txn-contended", b"v0").await?;
+        let mut tx = cx.keyvalue_transactional();
+        let id = begin(cx).await?;
+        let read = tx.txn_get(txn_get(cx, &id, "txn-contended")).await?;
+        check_eq!(
+            read.into_inner().value,
+            b"v0",
+            "TxnGet before the conflicting write"
+        );
+        tx.txn_set(txn_set(cx, &id, "txn-contended", b"from-txn"))
+            .await?;
+        tx.txn_set(txn_set(cx, &id, "txn-side-effect", b"from-txn"))
+            .await?;
+        put(cx, "txn-contended", b"from-outside").await?;
+        let committed = tx.commit(commit(cx, &id)).await;
+        check_code!(committed, Code::Aborted);
+        check_eq!(
+            value_of(cx, "txn-contended").await?,
+            some(b"from-outside"),
+            "contended key after the aborted commit"
+        );
+        check_eq!(
+            value_of(cx, "txn-side-effect").await?,
+            None,
+            "another key of the aborted commit"
+        );
+        Ok(())
+    }
+
+    /// A commit whose written key was changed outside after the write is ABORTED and applies nothing.
+    pub async fn blind_write_conflict_aborted(cx: &mut Case) -> CaseResult {
+        let mut tx = cx.keyvalue_transactional();
+        let id = begin(cx).await?;
+        tx.txn_set(txn_set(cx, &id, "txn-blind", b"from-txn"))
+            .await?;
+        tx.txn_set(txn_set(cx, &id, "txn-blind-other", b"from-txn"))
+            .await?;
+        put(cx, "txn-blind", b"from-outside").await?;
+        let committed = tx.commit(commit(cx, &id)).await;
+        check_code!(committed, Code::Aborted);
+        check_eq!(
+            value_of(cx, "txn-blind").await?,
+            some(b"from-outside"),
+            "contended key after the aborted commit"
+        );
+        check_eq!(
+            value_of(cx, "txn-blind-other").await?,
+            None,
+            "another key of the aborted commit"
+        );
+        Ok(())
+    }
+
+    /// TxnDelete is invisible outside until Commit; after Commit the key is gone.
+    pub async fn txn_delete_invisible_until_commit(cx: &mut Case) -> CaseResult {
+        put(cx, "txn-doomed", b"alive").await?;
+        let mut tx = cx.keyvalue_transactional();
+        let id = begin(cx).await?;
+        tx.txn_delete(txn_delete(cx, &id, "txn-doomed")).await?;
+        check_eq!(
+            value_of(cx, "txn-doomed").await?,
+            some(b"alive"),
+            "outside Get before Commit of a TxnDelete"
+        );
+        let inside = tx.txn_get(txn_get(cx, &id, "txn-doomed")).await;
+        check_code!(inside, Code::NotFound);
+        tx.commit(commit(cx, &id)).await?;
+        check_eq!(
+            value_of(cx, "txn-doomed").await?,
+            None,
+            "outside Get after Commit of a TxnDelete"
+        );
+        Ok(())
+    }
+
+    /// TxnDelete reports found = true for an existing key and false for a missing one.
+    pub async fn txn_delete_reports_found(cx: &mut Case) -> CaseResult {
+        put(cx, "txn-del-present", b"here").await?;
+        let mut tx = cx.keyvalue_transactional();
+        let id = begin(cx).await?;
+        let present = tx
+            .txn_delete(txn_delete(cx, &id, "txn-del-present"))
+            .await?;
+        check!(
+            present.into_inner().found,
+            "TxnDelete of an existing key reported found = false"
+        );
+        let missing = tx
+            .txn_delete(txn_delete(cx, &id, "txn-del-missing"))
+            .await?;
+        check!(
+            !missing.into_inner().found,
+            "TxnDelete of a missing key reported found = true"
+        );
+        tx.rollback(rollback(cx, &id)).await?;
+        Ok(())
+    }
+
+    /// TxnGet of a key that exists neither outside nor in the transaction is NOT_FOUND.
+    pub async fn txn_get_missing_not_found(cx: &mut Case) -> CaseResult {
+        let mut tx = cx.keyvalue_transactional();
+        let id = begin(cx).await?;
+        let got = tx.txn_get(txn_get(cx, &id, "txn-nowhere")).await;
+        check_code!(got, Code::NotFound);
+        tx.rollback(rollback(cx, &id)).await?;
+        Ok(())
+    }
+}

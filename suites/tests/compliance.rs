@@ -1,0 +1,3 @@
+//! The compliance matrix: one test per backend x interface x case of `registry/backends/*.yaml`,
+//! named `<backend>::<interface>::<case>`.
+prism_suite::compliance_matrix!();
