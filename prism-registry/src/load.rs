@@ -67,7 +67,8 @@ pub fn load_dir(dir: &Path) -> Result<Registry, Vec<RegistryError>> {
                         format!(
                             "backend `{}` is already declared in {}; backend names must be unique",
                             backend.name,
-                            first.file.display()
+                            // Both files are in `dir`: the name is enough and reads the same everywhere.
+                            first.file.file_name().unwrap_or_default().to_string_lossy()
                         ),
                     ));
                 } else {

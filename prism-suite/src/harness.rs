@@ -163,9 +163,18 @@ impl fmt::Display for Outcome {
     }
 }
 
-/// Runs one case against a plugin and explains any failure.
+/// Runs one case against a plugin under its timeout and explains any failure.
 pub async fn run_case(backend: &str, plugin: &Plugin, case: &'static CaseDef) -> Outcome {
-    let timeout = timeout_of(case);
+    run_case_within(backend, plugin, case, timeout_of(case)).await
+}
+
+/// Runs one case against a plugin under `timeout` and explains any failure.
+pub async fn run_case_within(
+    backend: &str,
+    plugin: &Plugin,
+    case: &'static CaseDef,
+    timeout: Duration,
+) -> Outcome {
     let started = Instant::now();
     let mut namespace = String::new();
     let result = match plugin.connect().await {

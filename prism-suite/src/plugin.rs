@@ -62,7 +62,7 @@ pub struct Plugin {
 }
 
 enum Kind {
-    InProcess { name: String, addr: SocketAddr },
+    Address { what: String, addr: SocketAddr },
     Process(Arc<ProcessPlugin>),
 }
 
@@ -77,8 +77,7 @@ impl Plugin {
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
         let serve = plugin.serve;
-        let name = name.to_owned();
-        let task_name = name.clone();
+        let task_name = name.to_owned();
         runtime().spawn(async move {
             match tokio::net::TcpListener::from_std(std_listener) {
                 Ok(listener) => {
@@ -89,9 +88,20 @@ impl Plugin {
                 Err(e) => eprintln!("prism-suite: built-in plugin `{task_name}`: {e}"),
             }
         });
-        Ok(Plugin {
-            kind: Kind::InProcess { name, addr },
-        })
+        Ok(Plugin::at(
+            format!("built-in `{name}`, served in-process"),
+            addr,
+        ))
+    }
+
+    /// A plugin someone else runs, reachable at `addr` (`what` says what it is, for messages).
+    pub fn at(what: impl Into<String>, addr: SocketAddr) -> Plugin {
+        Plugin {
+            kind: Kind::Address {
+                what: what.into(),
+                addr,
+            },
+        }
     }
 
     /// Wraps a launched process.
@@ -104,7 +114,7 @@ impl Plugin {
     /// Where the plugin listens now (a restarted process listens on a new port).
     pub async fn addr(&self) -> Result<SocketAddr, PluginError> {
         match &self.kind {
-            Kind::InProcess { addr, .. } => Ok(*addr),
+            Kind::Address { addr, .. } => Ok(*addr),
             Kind::Process(p) => p.ensure_running().await,
         }
     }
@@ -121,9 +131,7 @@ impl Plugin {
     /// One line saying what the plugin is.
     pub fn describe(&self) -> String {
         match &self.kind {
-            Kind::InProcess { name, addr } => {
-                format!("built-in `{name}`, served in-process on {addr}")
-            }
+            Kind::Address { what, addr } => format!("{what} on {addr}"),
             Kind::Process(p) => p.describe(),
         }
     }
@@ -131,7 +139,7 @@ impl Plugin {
     /// The plugin's last output lines, oldest first (empty for in-process plugins).
     pub fn log_tail(&self, lines: usize) -> Vec<String> {
         match &self.kind {
-            Kind::InProcess { .. } => Vec::new(),
+            Kind::Address { .. } => Vec::new(),
             Kind::Process(p) => p.log_tail(lines),
         }
     }
@@ -139,7 +147,7 @@ impl Plugin {
     /// After a failed case: what happened to the plugin, restarting it if it crashed or hangs.
     pub async fn diagnose(&self) -> Option<String> {
         match &self.kind {
-            Kind::InProcess { .. } => None,
+            Kind::Address { .. } => None,
             Kind::Process(p) => p.diagnose().await,
         }
     }

@@ -9,31 +9,45 @@ use prism_suite::interface_suite;
 pub mod keyvalue_basic {
     use prism_suite::prelude::*;
 
+    fn set_req(key: impl Into<String>, value: impl Into<Vec<u8>>) -> SetRequest {
+        SetRequest {
+            key: key.into(),
+            value: value.into(),
+            ..Default::default()
+        }
+    }
+
+    fn get_req(key: impl Into<String>) -> GetRequest {
+        GetRequest {
+            key: key.into(),
+            ..Default::default()
+        }
+    }
+
+    fn exists_req(key: impl Into<String>) -> ExistsRequest {
+        ExistsRequest {
+            key: key.into(),
+            ..Default::default()
+        }
+    }
+
+    fn delete_req(key: impl Into<String>) -> DeleteRequest {
+        DeleteRequest {
+            key: key.into(),
+            ..Default::default()
+        }
+    }
+
     /// Set of a new key stores it: the key exists afterwards.
     pub async fn set(cx: &mut Case) -> CaseResult {
         let mut kv = cx.keyvalue_basic();
-        let before = kv
-            .exists(cx.req(ExistsRequest {
-                key: "set-key".into(),
-                ..Default::default()
-            }))
-            .await?;
+        let before = kv.exists(cx.req(exists_req("set-key"))).await?;
         check!(
             !before.into_inner().exists,
             "Exists was true in a fresh namespace before any Set"
         );
-        kv.set(cx.req(SetRequest {
-            key: "set-key".into(),
-            value: b"set-value".to_vec(),
-            ..Default::default()
-        }))
-        .await?;
-        let after = kv
-            .exists(cx.req(ExistsRequest {
-                key: "set-key".into(),
-                ..Default::default()
-            }))
-            .await?;
+        kv.set(cx.req(set_req("set-key", b"set-value"))).await?;
+        let after = kv.exists(cx.req(exists_req("set-key"))).await?;
         check!(
             after.into_inner().exists,
             "Exists was false right after Set succeeded"
@@ -44,31 +58,11 @@ pub mod keyvalue_basic {
     /// Get returns exactly the bytes stored under the requested key, not those of another key.
     pub async fn get(cx: &mut Case) -> CaseResult {
         let mut kv = cx.keyvalue_basic();
-        kv.set(cx.req(SetRequest {
-            key: "get-key-a".into(),
-            value: b"value of a".to_vec(),
-            ..Default::default()
-        }))
-        .await?;
-        kv.set(cx.req(SetRequest {
-            key: "get-key-b".into(),
-            value: b"value of b".to_vec(),
-            ..Default::default()
-        }))
-        .await?;
-        let a = kv
-            .get(cx.req(GetRequest {
-                key: "get-key-a".into(),
-                ..Default::default()
-            }))
-            .await?;
+        kv.set(cx.req(set_req("get-key-a", b"value of a"))).await?;
+        kv.set(cx.req(set_req("get-key-b", b"value of b"))).await?;
+        let a = kv.get(cx.req(get_req("get-key-a"))).await?;
         check_eq!(a.into_inner().value, b"value of a", "Get get-key-a");
-        let b = kv
-            .get(cx.req(GetRequest {
-                key: "get-key-b".into(),
-                ..Default::default()
-            }))
-            .await?;
+        let b = kv.get(cx.req(get_req("get-key-b"))).await?;
         check_eq!(b.into_inner().value, b"value of b", "Get get-key-b");
         Ok(())
     }
@@ -76,28 +70,13 @@ pub mod keyvalue_basic {
     /// Delete of a stored key reports found = true and removes the key.
     pub async fn delete(cx: &mut Case) -> CaseResult {
         let mut kv = cx.keyvalue_basic();
-        kv.set(cx.req(SetRequest {
-            key: "delete-key".into(),
-            value: b"doomed".to_vec(),
-            ..Default::default()
-        }))
-        .await?;
-        let del = kv
-            .delete(cx.req(DeleteRequest {
-                key: "delete-key".into(),
-                ..Default::default()
-            }))
-            .await?;
+        kv.set(cx.req(set_req("delete-key", b"doomed"))).await?;
+        let del = kv.delete(cx.req(delete_req("delete-key"))).await?;
         check!(
             del.into_inner().found,
             "Delete of a stored key reported found = false"
         );
-        let got = kv
-            .get(cx.req(GetRequest {
-                key: "delete-key".into(),
-                ..Default::default()
-            }))
-            .await;
+        let got = kv.get(cx.req(get_req("delete-key"))).await;
         check_code!(got, Code::NotFound);
         Ok(())
     }
@@ -105,18 +84,8 @@ pub mod keyvalue_basic {
     /// Exists is true for a stored key.
     pub async fn exists(cx: &mut Case) -> CaseResult {
         let mut kv = cx.keyvalue_basic();
-        kv.set(cx.req(SetRequest {
-            key: "exists-key".into(),
-            value: b"here".to_vec(),
-            ..Default::default()
-        }))
-        .await?;
-        let got = kv
-            .exists(cx.req(ExistsRequest {
-                key: "exists-key".into(),
-                ..Default::default()
-            }))
-            .await?;
+        kv.set(cx.req(set_req("exists-key", b"here"))).await?;
+        let got = kv.exists(cx.req(exists_req("exists-key"))).await?;
         check!(
             got.into_inner().exists,
             "Exists of a stored key answered false"
@@ -128,49 +97,19 @@ pub mod keyvalue_basic {
     pub async fn set_get_delete(cx: &mut Case) -> CaseResult {
         let mut kv = cx.keyvalue_basic();
         let key = "lifecycle-key";
-        kv.set(cx.req(SetRequest {
-            key: key.into(),
-            value: b"lifecycle-value".to_vec(),
-            ..Default::default()
-        }))
-        .await?;
-        let got = kv
-            .get(cx.req(GetRequest {
-                key: key.into(),
-                ..Default::default()
-            }))
-            .await?;
+        kv.set(cx.req(set_req(key, b"lifecycle-value"))).await?;
+        let got = kv.get(cx.req(get_req(key))).await?;
         check_eq!(got.into_inner().value, b"lifecycle-value", "Get after Set");
-        let del = kv
-            .delete(cx.req(DeleteRequest {
-                key: key.into(),
-                ..Default::default()
-            }))
-            .await?;
+        let del = kv.delete(cx.req(delete_req(key))).await?;
         check!(
             del.into_inner().found,
             "Delete after Set reported found = false"
         );
-        let ex = kv
-            .exists(cx.req(ExistsRequest {
-                key: key.into(),
-                ..Default::default()
-            }))
-            .await?;
+        let ex = kv.exists(cx.req(exists_req(key))).await?;
         check!(!ex.into_inner().exists, "Exists was true after Delete");
-        let got = kv
-            .get(cx.req(GetRequest {
-                key: key.into(),
-                ..Default::default()
-            }))
-            .await;
+        let got = kv.get(cx.req(get_req(key))).await;
         check_code!(got, Code::NotFound);
-        let again = kv
-            .delete(cx.req(DeleteRequest {
-                key: key.into(),
-                ..Default::default()
-            }))
-            .await?;
+        let again = kv.delete(cx.req(delete_req(key))).await?;
         check!(
             !again.into_inner().found,
             "a second Delete of the same key reported found = true"
@@ -181,12 +120,7 @@ pub mod keyvalue_basic {
     /// Get of a key that was never set is NOT_FOUND.
     pub async fn get_non_existent(cx: &mut Case) -> CaseResult {
         let mut kv = cx.keyvalue_basic();
-        let got = kv
-            .get(cx.req(GetRequest {
-                key: "never-set-key".into(),
-                ..Default::default()
-            }))
-            .await;
+        let got = kv.get(cx.req(get_req("never-set-key"))).await;
         check_code!(got, Code::NotFound);
         Ok(())
     }
@@ -194,12 +128,7 @@ pub mod keyvalue_basic {
     /// Delete of a key that was never set succeeds and reports found = false.
     pub async fn delete_non_existent(cx: &mut Case) -> CaseResult {
         let mut kv = cx.keyvalue_basic();
-        let del = kv
-            .delete(cx.req(DeleteRequest {
-                key: "never-set-key".into(),
-                ..Default::default()
-            }))
-            .await?;
+        let del = kv.delete(cx.req(delete_req("never-set-key"))).await?;
         check!(
             !del.into_inner().found,
             "Delete of a never-set key reported found = true"
@@ -210,12 +139,7 @@ pub mod keyvalue_basic {
     /// Exists of a key that was never set succeeds and answers false.
     pub async fn exists_non_existent(cx: &mut Case) -> CaseResult {
         let mut kv = cx.keyvalue_basic();
-        let got = kv
-            .exists(cx.req(ExistsRequest {
-                key: "never-set-key".into(),
-                ..Default::default()
-            }))
-            .await?;
+        let got = kv.exists(cx.req(exists_req("never-set-key"))).await?;
         check!(
             !got.into_inner().exists,
             "Exists of a never-set key answered true"
@@ -226,24 +150,9 @@ pub mod keyvalue_basic {
     /// Set on an existing key replaces its value.
     pub async fn overwrite_value(cx: &mut Case) -> CaseResult {
         let mut kv = cx.keyvalue_basic();
-        kv.set(cx.req(SetRequest {
-            key: "k".into(),
-            value: b"one".to_vec(),
-            ..Default::default()
-        }))
-        .await?;
-        kv.set(cx.req(SetRequest {
-            key: "k".into(),
-            value: b"two".to_vec(),
-            ..Default::default()
-        }))
-        .await?;
-        let got = kv
-            .get(cx.req(GetRequest {
-                key: "k".into(),
-                ..Default::default()
-            }))
-            .await?;
+        kv.set(cx.req(set_req("k", b"one"))).await?;
+        kv.set(cx.req(set_req("k", b"two"))).await?;
+        let got = kv.get(cx.req(get_req("k"))).await?;
         check_eq!(got.into_inner().value, b"two");
         Ok(())
     }
@@ -254,11 +163,10 @@ pub mod keyvalue_basic {
         let mut tasks = tokio::task::JoinSet::new();
         for i in 0..N {
             let mut kv = cx.keyvalue_basic();
-            let req = cx.req(SetRequest {
-                key: format!("concurrent-key-{i:03}"),
-                value: format!("concurrent-value-{i:03}").into_bytes(),
-                ..Default::default()
-            });
+            let req = cx.req(set_req(
+                format!("concurrent-key-{i:03}"),
+                format!("concurrent-value-{i:03}").into_bytes(),
+            ));
             tasks.spawn(async move { (i, kv.set(req).await) });
         }
         let mut failed = Vec::new();
@@ -284,13 +192,7 @@ pub mod keyvalue_basic {
         for i in 0..N {
             let key = format!("concurrent-key-{i:03}");
             let expected = format!("concurrent-value-{i:03}").into_bytes();
-            match kv
-                .get(cx.req(GetRequest {
-                    key: key.clone(),
-                    ..Default::default()
-                }))
-                .await
-            {
+            match kv.get(cx.req(get_req(key.clone()))).await {
                 Ok(got) if got.get_ref().value == expected => {}
                 Ok(got) => wrong.push(format!(
                     "{key}: {:?}",
@@ -310,28 +212,14 @@ pub mod keyvalue_basic {
     /// An empty value is a value: the key exists and Get returns zero bytes, not NOT_FOUND.
     pub async fn empty_value(cx: &mut Case) -> CaseResult {
         let mut kv = cx.keyvalue_basic();
-        kv.set(cx.req(SetRequest {
-            key: "empty-value-key".into(),
-            value: Vec::new(),
-            ..Default::default()
-        }))
-        .await?;
-        let ex = kv
-            .exists(cx.req(ExistsRequest {
-                key: "empty-value-key".into(),
-                ..Default::default()
-            }))
+        kv.set(cx.req(set_req("empty-value-key", Vec::new())))
             .await?;
+        let ex = kv.exists(cx.req(exists_req("empty-value-key"))).await?;
         check!(
             ex.into_inner().exists,
             "Exists answered false for a key whose value is empty"
         );
-        let got = kv
-            .get(cx.req(GetRequest {
-                key: "empty-value-key".into(),
-                ..Default::default()
-            }))
-            .await?;
+        let got = kv.get(cx.req(get_req("empty-value-key"))).await?;
         check_eq!(
             got.into_inner().value,
             Vec::<u8>::new(),
@@ -353,20 +241,10 @@ pub mod keyvalue_basic {
             ),
         ];
         for (key, value) in values {
-            kv.set(cx.req(SetRequest {
-                key: key.into(),
-                value: value.to_vec(),
-                ..Default::default()
-            }))
-            .await?;
+            kv.set(cx.req(set_req(key, value.to_vec()))).await?;
         }
         for (key, value) in values {
-            let got = kv
-                .get(cx.req(GetRequest {
-                    key: key.into(),
-                    ..Default::default()
-                }))
-                .await?;
+            let got = kv.get(cx.req(get_req(key))).await?;
             check_eq!(got.into_inner().value, value, "Get {key}");
         }
         Ok(())
@@ -380,18 +258,9 @@ pub mod keyvalue_basic {
         let value: Vec<u8> = (0..1024 * 1024u32)
             .map(|i| (i.wrapping_mul(31).wrapping_add(i >> 9) % 251) as u8)
             .collect();
-        kv.set(cx.req(SetRequest {
-            key: "large-value-key".into(),
-            value: value.clone(),
-            ..Default::default()
-        }))
-        .await?;
-        let got = kv
-            .get(cx.req(GetRequest {
-                key: "large-value-key".into(),
-                ..Default::default()
-            }))
+        kv.set(cx.req(set_req("large-value-key", value.clone())))
             .await?;
+        let got = kv.get(cx.req(get_req("large-value-key"))).await?;
         let got = got.into_inner().value;
         check_eq!(
             got.len(),
@@ -430,20 +299,11 @@ pub mod keyvalue_basic {
             "new\nline",
         ];
         for (i, key) in keys.iter().enumerate() {
-            kv.set(cx.req(SetRequest {
-                key: (*key).into(),
-                value: format!("special-{i}").into_bytes(),
-                ..Default::default()
-            }))
-            .await?;
+            kv.set(cx.req(set_req(*key, format!("special-{i}").into_bytes())))
+                .await?;
         }
         for (i, key) in keys.iter().enumerate() {
-            let got = kv
-                .get(cx.req(GetRequest {
-                    key: (*key).into(),
-                    ..Default::default()
-                }))
-                .await?;
+            let got = kv.get(cx.req(get_req(*key))).await?;
             check_eq!(
                 String::from_utf8_lossy(&got.into_inner().value),
                 format!("special-{i}"),
@@ -456,34 +316,13 @@ pub mod keyvalue_basic {
     /// An empty key is INVALID_ARGUMENT for Set, Get, Exists and Delete.
     pub async fn empty_key_rejected(cx: &mut Case) -> CaseResult {
         let mut kv = cx.keyvalue_basic();
-        let set = kv
-            .set(cx.req(SetRequest {
-                key: String::new(),
-                value: b"v".to_vec(),
-                ..Default::default()
-            }))
-            .await;
+        let set = kv.set(cx.req(set_req(String::new(), b"v"))).await;
         check_code!(set, Code::InvalidArgument);
-        let get = kv
-            .get(cx.req(GetRequest {
-                key: String::new(),
-                ..Default::default()
-            }))
-            .await;
+        let get = kv.get(cx.req(get_req(String::new()))).await;
         check_code!(get, Code::InvalidArgument);
-        let exists = kv
-            .exists(cx.req(ExistsRequest {
-                key: String::new(),
-                ..Default::default()
-            }))
-            .await;
+        let exists = kv.exists(cx.req(exists_req(String::new()))).await;
         check_code!(exists, Code::InvalidArgument);
-        let delete = kv
-            .delete(cx.req(DeleteRequest {
-                key: String::new(),
-                ..Default::default()
-            }))
-            .await;
+        let delete = kv.delete(cx.req(delete_req(String::new()))).await;
         check_code!(delete, Code::InvalidArgument);
         Ok(())
     }
@@ -492,99 +331,43 @@ pub mod keyvalue_basic {
     pub async fn namespaces_are_isolated(cx: &mut Case) -> CaseResult {
         let mut kv = cx.keyvalue_basic();
         let other = cx.other_namespace();
-        kv.set(cx.req(SetRequest {
-            key: "shared-name".into(),
-            value: b"mine".to_vec(),
-            ..Default::default()
-        }))
-        .await?;
+        kv.set(cx.req(set_req("shared-name", b"mine"))).await?;
 
         let ex = kv
-            .exists(cx.req_in(
-                &other,
-                ExistsRequest {
-                    key: "shared-name".into(),
-                    ..Default::default()
-                },
-            ))
+            .exists(cx.req_in(&other, exists_req("shared-name")))
             .await?;
         check!(
             !ex.into_inner().exists,
             "Exists in another namespace saw this namespace's key"
         );
-        let got = kv
-            .get(cx.req_in(
-                &other,
-                GetRequest {
-                    key: "shared-name".into(),
-                    ..Default::default()
-                },
-            ))
-            .await;
+        let got = kv.get(cx.req_in(&other, get_req("shared-name"))).await;
         check_code!(got, Code::NotFound);
         let del = kv
-            .delete(cx.req_in(
-                &other,
-                DeleteRequest {
-                    key: "shared-name".into(),
-                    ..Default::default()
-                },
-            ))
+            .delete(cx.req_in(&other, delete_req("shared-name")))
             .await?;
         check!(
             !del.into_inner().found,
             "Delete in another namespace found this namespace's key"
         );
 
-        kv.set(cx.req_in(
-            &other,
-            SetRequest {
-                key: "shared-name".into(),
-                value: b"theirs".to_vec(),
-                ..Default::default()
-            },
-        ))
-        .await?;
-        let mine = kv
-            .get(cx.req(GetRequest {
-                key: "shared-name".into(),
-                ..Default::default()
-            }))
+        kv.set(cx.req_in(&other, set_req("shared-name", b"theirs")))
             .await?;
+        let mine = kv.get(cx.req(get_req("shared-name"))).await?;
         check_eq!(
             mine.into_inner().value,
             b"mine",
             "own value after the same key was written in another namespace"
         );
-        let theirs = kv
-            .get(cx.req_in(
-                &other,
-                GetRequest {
-                    key: "shared-name".into(),
-                    ..Default::default()
-                },
-            ))
-            .await?;
+        let theirs = kv.get(cx.req_in(&other, get_req("shared-name"))).await?;
         check_eq!(
             theirs.into_inner().value,
             b"theirs",
             "other namespace's value"
         );
 
-        kv.delete(cx.req_in(
-            &other,
-            DeleteRequest {
-                key: "shared-name".into(),
-                ..Default::default()
-            },
-        ))
-        .await?;
-        let mine = kv
-            .get(cx.req(GetRequest {
-                key: "shared-name".into(),
-                ..Default::default()
-            }))
+        kv.delete(cx.req_in(&other, delete_req("shared-name")))
             .await?;
+        let mine = kv.get(cx.req(get_req("shared-name"))).await?;
         check_eq!(
             mine.into_inner().value,
             b"mine",

@@ -6,7 +6,11 @@ use prism_suite::interface_suite;
 /// result (found = false), never as a failure of the whole batch.
 #[interface_suite("keyvalue_batch")]
 pub mod keyvalue_batch {
+    use std::future::Future;
+
     use prism_suite::prelude::*;
+
+    use crate::keyvalue::at_caller;
 
     /// A BatchGet result as `(key, found, value as text)`, so that failures read well.
     type Got = (String, bool, String);
@@ -26,55 +30,60 @@ pub mod keyvalue_batch {
     }
 
     /// BatchSet of `pairs`, answering `written`.
-    async fn batch_set(cx: &Case, pairs: &[(&str, &str)]) -> Result<u32, CaseError> {
+    #[track_caller]
+    fn batch_set(
+        cx: &Case,
+        pairs: &[(&str, &str)],
+    ) -> impl Future<Output = Result<u32, CaseError>> + Send {
         let mut kv = cx.keyvalue_batch();
-        let res = kv
-            .batch_set(cx.req(BatchSetRequest {
-                entries: entries(pairs),
-                ..Default::default()
-            }))
-            .await?;
-        Ok(res.into_inner().written)
+        let req = cx.req(BatchSetRequest {
+            entries: entries(pairs),
+            ..Default::default()
+        });
+        at_caller(async move { Ok(kv.batch_set(req).await?.into_inner().written) })
     }
 
     /// BatchGet of `keys`, results in the order the plugin sent them.
-    async fn batch_get(cx: &Case, keys: &[&str]) -> Result<Vec<Got>, CaseError> {
+    #[track_caller]
+    fn batch_get(
+        cx: &Case,
+        keys: &[&str],
+    ) -> impl Future<Output = Result<Vec<Got>, CaseError>> + Send {
         let mut kv = cx.keyvalue_batch();
-        let res = kv
-            .batch_get(cx.req(BatchGetRequest {
-                keys: key_list(keys),
-                ..Default::default()
-            }))
-            .await?;
-        Ok(res
-            .into_inner()
-            .results
-            .into_iter()
-            .map(|r| {
-                (
-                    r.key,
-                    r.found,
-                    String::from_utf8_lossy(&r.value).into_owned(),
-                )
-            })
-            .collect())
+        let req = cx.req(BatchGetRequest {
+            keys: key_list(keys),
+            ..Default::default()
+        });
+        at_caller(async move {
+            let results = kv.batch_get(req).await?.into_inner().results;
+            Ok(results
+                .into_iter()
+                .map(|r| {
+                    (
+                        r.key,
+                        r.found,
+                        String::from_utf8_lossy(&r.value).into_owned(),
+                    )
+                })
+                .collect())
+        })
     }
 
     /// BatchDelete of `keys`, as `(key, found)` in the order the plugin sent them.
-    async fn batch_delete(cx: &Case, keys: &[&str]) -> Result<Vec<(String, bool)>, CaseError> {
+    #[track_caller]
+    fn batch_delete(
+        cx: &Case,
+        keys: &[&str],
+    ) -> impl Future<Output = Result<Vec<(String, bool)>, CaseError>> + Send {
         let mut kv = cx.keyvalue_batch();
-        let res = kv
-            .batch_delete(cx.req(BatchDeleteRequest {
-                keys: key_list(keys),
-                ..Default::default()
-            }))
-            .await?;
-        Ok(res
-            .into_inner()
-            .results
-            .into_iter()
-            .map(|r| (r.key, r.found))
-            .collect())
+        let req = cx.req(BatchDeleteRequest {
+            keys: key_list(keys),
+            ..Default::default()
+        });
+        at_caller(async move {
+            let results = kv.batch_delete(req).await?.into_inner().results;
+            Ok(results.into_iter().map(|r| (r.key, r.found)).collect())
+        })
     }
 
     fn found(key: &str, value: &str) -> Got {

@@ -12,7 +12,9 @@ use prism_suite::interface_suite;
 pub mod keyvalue_cas {
     use prism_suite::prelude::*;
 
-    use crate::keyvalue::{put, some, value_of};
+    use std::future::Future;
+
+    use crate::keyvalue::{at_caller, put, some, value_of};
 
     fn cas_req(
         cx: &Case,
@@ -30,36 +32,44 @@ pub mod keyvalue_cas {
 
     /// CompareAndSwap: true when it swapped, false when it lost (swapped = false or ABORTED); any
     /// other error fails the case.
-    async fn swap(
+    #[track_caller]
+    fn swap(
         cx: &Case,
         key: &str,
         expected: Option<&[u8]>,
         new_value: &[u8],
-    ) -> Result<bool, CaseError> {
+    ) -> impl Future<Output = Result<bool, CaseError>> + Send {
         let mut cas = cx.keyvalue_cas();
-        match cas
-            .compare_and_swap(cas_req(cx, key, expected, new_value))
-            .await
-        {
-            Ok(r) => Ok(r.into_inner().swapped),
-            Err(s) if s.code() == Code::Aborted => Ok(false),
-            Err(s) => Err(s.into()),
-        }
+        let req = cas_req(cx, key, expected, new_value);
+        at_caller(async move {
+            match cas.compare_and_swap(req).await {
+                Ok(r) => Ok(r.into_inner().swapped),
+                Err(s) if s.code() == Code::Aborted => Ok(false),
+                Err(s) => Err(s.into()),
+            }
+        })
     }
 
     /// CompareAndDelete: true when it deleted, false when it lost (deleted = false or ABORTED).
-    async fn compare_delete(cx: &Case, key: &str, expected: &[u8]) -> Result<bool, CaseError> {
+    #[track_caller]
+    fn compare_delete(
+        cx: &Case,
+        key: &str,
+        expected: &[u8],
+    ) -> impl Future<Output = Result<bool, CaseError>> + Send {
         let mut cas = cx.keyvalue_cas();
         let req = CompareAndDeleteRequest {
             namespace: cx.namespace().into(),
             key: key.into(),
             expected: expected.to_vec(),
         };
-        match cas.compare_and_delete(req).await {
-            Ok(r) => Ok(r.into_inner().deleted),
-            Err(s) if s.code() == Code::Aborted => Ok(false),
-            Err(s) => Err(s.into()),
-        }
+        at_caller(async move {
+            match cas.compare_and_delete(req).await {
+                Ok(r) => Ok(r.into_inner().deleted),
+                Err(s) if s.code() == Code::Aborted => Ok(false),
+                Err(s) => Err(s.into()),
+            }
+        })
     }
 
     /// CompareAndSwap with the current value as `expected` swaps and stores `new_value`.

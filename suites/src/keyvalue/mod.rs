@@ -23,22 +23,26 @@ pub use scan::keyvalue_scan;
 pub use transactional::keyvalue_transactional;
 pub use ttl::keyvalue_ttl;
 
-/// A failed RPC of a helper, reported where the case called the helper.
-fn rpc_failed(code: Code, message: &str, at: Site) -> CaseError {
-    CaseError::Rpc {
-        code,
-        message: message.to_owned(),
-        at,
+/// The future of a helper, with a failed RPC in it reported at the line of the case that called the
+/// helper rather than inside the helper. Helpers are `#[track_caller]` functions (not `async fn`,
+/// which cannot track their caller) that build their client and request, then return
+/// `at_caller(async move { ... })`.
+#[track_caller]
+pub(crate) fn at_caller<T>(
+    helper: impl Future<Output = Result<T, CaseError>> + Send,
+) -> impl Future<Output = Result<T, CaseError>> + Send {
+    let at = Site::caller();
+    async move {
+        helper.await.map_err(|e| match e {
+            CaseError::Rpc { code, message, .. } => CaseError::Rpc { code, message, at },
+            other => other,
+        })
     }
 }
 
 /// keyvalue_basic `Set key = value` in the case's namespace.
 #[track_caller]
-pub(crate) fn put(
-    cx: &Case,
-    key: &str,
-    value: &[u8],
-) -> impl Future<Output = CaseResult> + Send + 'static {
+pub(crate) fn put(cx: &Case, key: &str, value: &[u8]) -> impl Future<Output = CaseResult> + Send {
     put_in(cx, cx.namespace(), key, value)
 }
 
@@ -49,8 +53,7 @@ pub(crate) fn put_in(
     ns: &str,
     key: &str,
     value: &[u8],
-) -> impl Future<Output = CaseResult> + Send + 'static {
-    let at = Site::caller();
+) -> impl Future<Output = CaseResult> + Send {
     let mut kv = cx.keyvalue_basic();
     let req = cx.req_in(
         ns,
@@ -60,12 +63,10 @@ pub(crate) fn put_in(
             ..Default::default()
         },
     );
-    async move {
-        match kv.set(req).await {
-            Ok(_) => Ok(()),
-            Err(s) => Err(rpc_failed(s.code(), s.message(), at)),
-        }
-    }
+    at_caller(async move {
+        kv.set(req).await?;
+        Ok(())
+    })
 }
 
 /// keyvalue_basic `Get key` in the case's namespace: `None` when the key is NOT_FOUND.
@@ -73,20 +74,19 @@ pub(crate) fn put_in(
 pub(crate) fn value_of(
     cx: &Case,
     key: &str,
-) -> impl Future<Output = Result<Option<Vec<u8>>, CaseError>> + Send + 'static {
-    let at = Site::caller();
+) -> impl Future<Output = Result<Option<Vec<u8>>, CaseError>> + Send {
     let mut kv = cx.keyvalue_basic();
     let req = cx.req(GetRequest {
         key: key.into(),
         ..Default::default()
     });
-    async move {
+    at_caller(async move {
         match kv.get(req).await {
             Ok(r) => Ok(Some(r.into_inner().value)),
             Err(s) if s.code() == Code::NotFound => Ok(None),
-            Err(s) => Err(rpc_failed(s.code(), s.message(), at)),
+            Err(s) => Err(s.into()),
         }
-    }
+    })
 }
 
 /// `b"..."` as an owned value, for comparing with what `value_of` answers.

@@ -9,93 +9,119 @@ use prism_suite::interface_suite;
 pub mod keyvalue_scan {
     use prism_suite::prelude::*;
 
-    use crate::keyvalue::{put, put_in};
+    use std::future::Future;
+
+    use crate::keyvalue::{at_caller, put, put_in};
 
     /// `(key, value)` pairs, values shown as text so that failures read well.
     type Items = Vec<(String, String)>;
 
     /// Scan with `prefix` and `limit` in namespace `ns`, read to its end.
-    async fn items_in(cx: &Case, ns: &str, prefix: &str, limit: u32) -> Result<Items, CaseError> {
-        let mut kv = cx.keyvalue_scan();
-        let stream = kv
-            .scan(cx.req_in(
-                ns,
-                ScanRequest {
-                    prefix: prefix.into(),
-                    limit,
-                    ..Default::default()
-                },
-            ))
-            .await?;
-        let items = collect(stream.into_inner()).await?;
-        Ok(items
-            .into_iter()
-            .map(|i| (i.key, String::from_utf8_lossy(&i.value).into_owned()))
-            .collect())
-    }
-
-    /// Scan in the case's namespace.
-    async fn items(cx: &Case, prefix: &str, limit: u32) -> Result<Items, CaseError> {
-        items_in(cx, cx.namespace(), prefix, limit).await
-    }
-
-    /// ScanKeys in namespace `ns`, read to its end.
-    async fn key_list_in(
+    #[track_caller]
+    fn items_in(
         cx: &Case,
         ns: &str,
         prefix: &str,
         limit: u32,
-    ) -> Result<Vec<String>, CaseError> {
+    ) -> impl Future<Output = Result<Items, CaseError>> + Send {
         let mut kv = cx.keyvalue_scan();
-        let stream = kv
-            .scan_keys(cx.req_in(
-                ns,
-                ScanKeysRequest {
-                    prefix: prefix.into(),
-                    limit,
-                    ..Default::default()
-                },
-            ))
-            .await?;
-        Ok(collect(stream.into_inner())
-            .await?
-            .into_iter()
-            .map(|i| i.key)
-            .collect())
+        let req = cx.req_in(
+            ns,
+            ScanRequest {
+                prefix: prefix.into(),
+                limit,
+                ..Default::default()
+            },
+        );
+        at_caller(async move {
+            let items = collect(kv.scan(req).await?.into_inner()).await?;
+            Ok(items
+                .into_iter()
+                .map(|i| (i.key, String::from_utf8_lossy(&i.value).into_owned()))
+                .collect())
+        })
+    }
+
+    /// Scan in the case's namespace.
+    #[track_caller]
+    fn items(
+        cx: &Case,
+        prefix: &str,
+        limit: u32,
+    ) -> impl Future<Output = Result<Items, CaseError>> + Send {
+        items_in(cx, cx.namespace(), prefix, limit)
+    }
+
+    /// ScanKeys in namespace `ns`, read to its end.
+    #[track_caller]
+    fn key_list_in(
+        cx: &Case,
+        ns: &str,
+        prefix: &str,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<String>, CaseError>> + Send {
+        let mut kv = cx.keyvalue_scan();
+        let req = cx.req_in(
+            ns,
+            ScanKeysRequest {
+                prefix: prefix.into(),
+                limit,
+                ..Default::default()
+            },
+        );
+        at_caller(async move {
+            let keys = collect(kv.scan_keys(req).await?.into_inner()).await?;
+            Ok(keys.into_iter().map(|i| i.key).collect())
+        })
     }
 
     /// ScanKeys in the case's namespace.
-    async fn key_list(cx: &Case, prefix: &str, limit: u32) -> Result<Vec<String>, CaseError> {
-        key_list_in(cx, cx.namespace(), prefix, limit).await
+    #[track_caller]
+    fn key_list(
+        cx: &Case,
+        prefix: &str,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<String>, CaseError>> + Send {
+        key_list_in(cx, cx.namespace(), prefix, limit)
     }
 
     /// Count in namespace `ns`.
-    async fn count_in(cx: &Case, ns: &str, prefix: &str) -> Result<u64, CaseError> {
+    #[track_caller]
+    fn count_in(
+        cx: &Case,
+        ns: &str,
+        prefix: &str,
+    ) -> impl Future<Output = Result<u64, CaseError>> + Send {
         let mut kv = cx.keyvalue_scan();
-        Ok(kv
-            .count(cx.req_in(
-                ns,
-                CountRequest {
-                    prefix: prefix.into(),
-                    ..Default::default()
-                },
-            ))
-            .await?
-            .into_inner()
-            .count)
+        let req = cx.req_in(
+            ns,
+            CountRequest {
+                prefix: prefix.into(),
+                ..Default::default()
+            },
+        );
+        at_caller(async move { Ok(kv.count(req).await?.into_inner().count) })
     }
 
     /// Count in the case's namespace.
-    async fn count_of(cx: &Case, prefix: &str) -> Result<u64, CaseError> {
-        count_in(cx, cx.namespace(), prefix).await
+    #[track_caller]
+    fn count_of(cx: &Case, prefix: &str) -> impl Future<Output = Result<u64, CaseError>> + Send {
+        count_in(cx, cx.namespace(), prefix)
     }
 
     /// Writes `key = value-of-key` for every key, in the order given.
-    async fn seed(cx: &Case, keys: &[String]) -> CaseResult {
-        for key in keys {
-            put(cx, key, value_for(key).as_bytes()).await?;
-        }
-        Ok(())
+    #[track_caller]
+    fn seed(cx: &Case, keys: &[String]) -> impl Future<Output = CaseResult> + Send {
+        let sets: Vec<_> = keys
+            .iter()
+            .map(|k| put(cx, k, value_for(k).as_bytes()))
+            .collect();
+        at_caller(async move {
+            for set in sets {
+                set.await?;
+            }
+            Ok(())
+        })
     }
 
     fn value_for(key: &str) -> String {

@@ -10,16 +10,16 @@ use prism_suite::interface_suite;
 pub mod keyvalue_transactional {
     use prism_suite::prelude::*;
 
-    use crate::keyvalue::{put, some, value_of};
+    use std::future::Future;
+
+    use crate::keyvalue::{at_caller, put, some, value_of};
 
     /// Begins a transaction in the case's namespace.
-    async fn begin(cx: &Case) -> Result<String, CaseError> {
+    #[track_caller]
+    fn begin(cx: &Case) -> impl Future<Output = Result<String, CaseError>> + Send {
         let mut tx = cx.keyvalue_transactional();
-        Ok(tx
-            .begin(cx.req(BeginRequest::default()))
-            .await?
-            .into_inner()
-            .txn_id)
+        let req = cx.req(BeginRequest::default());
+        at_caller(async move { Ok(tx.begin(req).await?.into_inner().txn_id) })
     }
 
     fn txn_set(cx: &Case, txn: &str, key: &str, value: &[u8]) -> TxnSetRequest {

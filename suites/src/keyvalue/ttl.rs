@@ -11,7 +11,9 @@ use prism_suite::interface_suite;
 pub mod keyvalue_ttl {
     use prism_suite::prelude::*;
 
-    use crate::keyvalue::{put, some, value_of};
+    use std::future::Future;
+
+    use crate::keyvalue::{at_caller, put, some, value_of};
 
     /// TTL of keys that must expire during the case.
     const SHORT_MS: i64 = 150;
@@ -21,56 +23,52 @@ pub mod keyvalue_ttl {
     const LONG_MS: i64 = 60_000;
 
     /// Expire key with `ttl_ms`, answering `found`.
-    async fn expire(cx: &Case, key: &str, ttl_ms: i64) -> Result<bool, CaseError> {
+    #[track_caller]
+    fn expire(
+        cx: &Case,
+        key: &str,
+        ttl_ms: i64,
+    ) -> impl Future<Output = Result<bool, CaseError>> + Send {
         let mut ttl = cx.keyvalue_ttl();
-        Ok(ttl
-            .expire(cx.req(ExpireRequest {
-                key: key.into(),
-                ttl_ms,
-                ..Default::default()
-            }))
-            .await?
-            .into_inner()
-            .found)
+        let req = cx.req(ExpireRequest {
+            key: key.into(),
+            ttl_ms,
+            ..Default::default()
+        });
+        at_caller(async move { Ok(ttl.expire(req).await?.into_inner().found) })
     }
 
     /// GetTTL of key.
-    async fn ttl_of(cx: &Case, key: &str) -> Result<i64, CaseError> {
+    #[track_caller]
+    fn ttl_of(cx: &Case, key: &str) -> impl Future<Output = Result<i64, CaseError>> + Send {
         let mut ttl = cx.keyvalue_ttl();
-        Ok(ttl
-            .get_ttl(cx.req(GetTtlRequest {
-                key: key.into(),
-                ..Default::default()
-            }))
-            .await?
-            .into_inner()
-            .ttl_ms)
+        let req = cx.req(GetTtlRequest {
+            key: key.into(),
+            ..Default::default()
+        });
+        at_caller(async move { Ok(ttl.get_ttl(req).await?.into_inner().ttl_ms) })
     }
 
     /// Persist key, answering `persisted`.
-    async fn persist(cx: &Case, key: &str) -> Result<bool, CaseError> {
+    #[track_caller]
+    fn persist(cx: &Case, key: &str) -> impl Future<Output = Result<bool, CaseError>> + Send {
         let mut ttl = cx.keyvalue_ttl();
-        Ok(ttl
-            .persist(cx.req(PersistRequest {
-                key: key.into(),
-                ..Default::default()
-            }))
-            .await?
-            .into_inner()
-            .persisted)
+        let req = cx.req(PersistRequest {
+            key: key.into(),
+            ..Default::default()
+        });
+        at_caller(async move { Ok(ttl.persist(req).await?.into_inner().persisted) })
     }
 
     /// keyvalue_basic Exists of key.
-    async fn exists(cx: &Case, key: &str) -> Result<bool, CaseError> {
+    #[track_caller]
+    fn exists(cx: &Case, key: &str) -> impl Future<Output = Result<bool, CaseError>> + Send {
         let mut kv = cx.keyvalue_basic();
-        Ok(kv
-            .exists(cx.req(ExistsRequest {
-                key: key.into(),
-                ..Default::default()
-            }))
-            .await?
-            .into_inner()
-            .exists)
+        let req = cx.req(ExistsRequest {
+            key: key.into(),
+            ..Default::default()
+        });
+        at_caller(async move { Ok(kv.exists(req).await?.into_inner().exists) })
     }
 
     /// GetTTL of a key that was Set and never given an expiry is -1.
