@@ -36,13 +36,15 @@ pub struct CaseDef {
 
 inventory::collect!(CaseDef);
 
+/// What a built-in plugin's serve function returns.
+pub type ServeFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
+
 /// A plugin served inside the test process (`plugin: built-in` in the registry).
 pub struct BuiltinPlugin {
     /// Backend name the registry uses for it.
     pub name: &'static str,
     /// Serves every interface the plugin implements, plus `grpc.health.v1`, on `listener`.
-    pub serve:
-        fn(tokio::net::TcpListener) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>>,
+    pub serve: fn(tokio::net::TcpListener) -> ServeFuture,
 }
 
 inventory::collect!(BuiltinPlugin);

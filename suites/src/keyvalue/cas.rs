@@ -119,7 +119,9 @@ pub mod keyvalue_cas {
             .compare_and_swap(cas_req(cx, "cas-current", Some(b"first"), b"third"))
             .await;
         // ABORTED is an allowed answer to a lost swap; it carries no `current` to check.
-        if let Ok(lost) = lost {
+        if lost.is_err() {
+            check_code!(lost, Code::Aborted);
+        } else if let Ok(lost) = lost {
             let lost = lost.into_inner();
             check!(
                 !lost.swapped,
@@ -130,7 +132,9 @@ pub mod keyvalue_cas {
         let absent = cas
             .compare_and_swap(cas_req(cx, "cas-current-absent", Some(b"x"), b"y"))
             .await;
-        if let Ok(absent) = absent {
+        if absent.is_err() {
+            check_code!(absent, Code::Aborted);
+        } else if let Ok(absent) = absent {
             let absent = absent.into_inner();
             check!(
                 !absent.swapped,

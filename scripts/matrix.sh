@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The main job: run the compliance matrix of registry/backends (the in-memory backend in-process
+# and as a plugin process, plus every backend whose plugin can be provided) and print it; the
+# Markdown table lands in target/prism/compliance.md. Extra arguments go to prism-matrix
+# (e.g. --backend memstore).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+cargo build --quiet -p prism-memstore --bin prism-memstore-plugin
+cargo run --quiet -p prism-suites --bin prism-matrix -- --markdown target/prism/compliance.md "$@"
