@@ -14,7 +14,7 @@ mod suite;
 
 /// Declares the suite of one interface.
 ///
-/// ```ignore
+/// ```text
 /// #[interface_suite("keyvalue_basic")]
 /// pub mod keyvalue_basic {
 ///     use prism_suite::prelude::*;
@@ -36,7 +36,7 @@ pub fn interface_suite(attr: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Expands the compliance matrix from the registry.
 ///
-/// ```ignore
+/// ```text
 /// prism_suite::compliance_matrix!();                                   // registry/backends found upward
 /// prism_suite::compliance_matrix!(registry = "tests/fixtures/backends"); // relative to the package
 /// prism_suite::compliance_matrix!(suites = my_suites);                 // suites in another crate

@@ -4,7 +4,7 @@
 
 /// Fails the case unless `cond` holds.
 ///
-/// ```ignore
+/// ```text
 /// check!(n <= 10, "scan returned {n} items with limit 10");
 /// ```
 #[macro_export]
@@ -81,7 +81,7 @@ macro_rules! check_ne {
 
 /// Fails the case unless an RPC result is an error whose code matches the pattern.
 ///
-/// ```ignore
+/// ```text
 /// let got = kv.get(cx.req(GetRequest { key: "nope".into(), ..Default::default() })).await;
 /// check_code!(got, Code::NotFound);
 /// check_code!(txn_get, Code::FailedPrecondition | Code::NotFound);

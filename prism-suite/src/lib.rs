@@ -6,7 +6,7 @@
 //! process, gives the case a [`Case`] (fresh namespace, typed clients), runs it under a timeout and
 //! fails with a message naming backend, interface, case, namespace and the plugin's last log lines.
 //!
-//! ```ignore
+//! ```text
 //! #[interface_suite("keyvalue_basic")]
 //! pub mod keyvalue_basic {
 //!     use prism_suite::prelude::*;
@@ -79,7 +79,7 @@ macro_rules! __matrix_tests {
 /// `serve` is an `async fn(tokio::net::TcpListener) -> Result<(), E>` with `E: Display` that serves
 /// every interface of the plugin plus `grpc.health.v1` on the listener.
 ///
-/// ```ignore
+/// ```text
 /// prism_suite::builtin_plugin!("memstore", serve_memstore);
 /// async fn serve_memstore(l: tokio::net::TcpListener) -> Result<(), tonic::transport::Error> {
 ///     prism_memstore::serve(l, Default::default()).await

@@ -15,7 +15,7 @@ const POLL: Duration = Duration::from_millis(5);
 
 /// Succeeds as soon as `probe` answers `true`; fails if it has not within `within`.
 ///
-/// ```ignore
+/// ```text
 /// eventually(Duration::from_millis(500), "key expires", || async {
 ///     Ok(!kv.exists(cx.req(ExistsRequest { key: "k".into(), ..Default::default() })).await?.into_inner().exists)
 /// }).await?;
