@@ -10,6 +10,7 @@
 //! #[interface_suite("keyvalue_basic")]
 //! pub mod keyvalue_basic {
 //!     use prism_suite::prelude::*;
+//!     use prism_suite::proto::keyvalue::*;
 //!
 //!     /// Set on an existing key replaces its value.
 //!     pub async fn overwrite_value(cx: &mut Case) -> CaseResult {
@@ -38,11 +39,11 @@ pub use error::{CaseError, CaseResult, Site};
 pub use prism_proto as proto;
 pub use prism_suite_macros::{compliance_matrix, interface_suite};
 
-/// Everything a suite module needs: the case context, checks, waits and every generated message type.
+/// Everything a suite module needs: the case context, typed clients, checks and waits. Message types
+/// come from the suite's own model (`use prism_suite::proto::keyvalue::*;`): models reuse names.
 pub mod prelude {
     pub use crate::wait::{collect, eventually, stays};
     pub use crate::{check, check_code, check_eq, check_ne, Case, CaseError, CaseResult};
-    pub use prism_proto::keyvalue::*;
     pub use prism_proto::InterfaceClients as _;
     pub use std::time::Duration;
     pub use tonic::Code;

@@ -8,8 +8,8 @@
 use std::time::{Duration, Instant};
 
 use prism_suite::harness::{self, run_case};
-use prism_suite::prelude::*;
 use prism_suite::proto::keyvalue::key_value_basic_interface_client::KeyValueBasicInterfaceClient;
+use prism_suite::proto::keyvalue::{GetRequest, SetRequest};
 use prism_suite::{catalogue, plugin};
 
 use prism_suites as _;

@@ -4,7 +4,16 @@
 //! target (`tests/compliance.rs`) expands them against every backend of the registry. This crate
 //! also links the in-memory reference plugin, served in-process for `plugin: built-in`.
 
+pub mod document;
+pub mod graph;
 pub mod keyvalue;
+pub mod list;
+pub mod pubsub;
+pub mod queue;
+pub mod set;
+pub mod sortedset;
+pub mod stream;
+pub mod timeseries;
 
 prism_suite::builtin_plugin!("memstore", serve_memstore);
 

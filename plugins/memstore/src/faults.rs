@@ -1,28 +1,31 @@
 //! Deliberately broken behaviours, which exist only for prism-suite's self-tests: they prove that the
 //! suites catch a broken plugin. A plugin serving real users never turns any of them on.
 
+use std::collections::BTreeSet;
 use std::fmt;
 
 /// Environment variable holding a comma-separated list of fault names.
 pub const FAULTS_ENV: &str = "PRISM_MEMSTORE_FAULTS";
 
+/// Every fault the plugin knows, with what it breaks: one table per data model, kept beside the
+/// code it breaks, so that adding a model's faults touches only that model's module.
+const CATALOGUE: &[&[(&str, &str)]] = &[
+    crate::keyvalue::FAULTS,
+    crate::models::pubsub::FAULTS,
+    crate::models::stream::FAULTS,
+    crate::models::queue::FAULTS,
+    crate::models::list::FAULTS,
+    crate::models::set::FAULTS,
+    crate::models::sortedset::FAULTS,
+    crate::models::timeseries::FAULTS,
+    crate::models::graph::FAULTS,
+    crate::models::document::FAULTS,
+];
+
 /// Deliberately broken behaviours, only for prism-suite's self-tests; [`Faults::default`] is none.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Faults {
-    /// `delete_always_found`: Delete reports found = true even for a missing key.
-    pub delete_always_found: bool,
-    /// `scan_ignores_limit`: Scan and ScanKeys ignore `limit`.
-    pub scan_ignores_limit: bool,
-    /// `accept_empty_key`: an empty key is accepted everywhere instead of INVALID_ARGUMENT.
-    pub accept_empty_key: bool,
-    /// `ttl_never_expires`: Expire reports found but keys never expire; GetTTL stays positive.
-    pub ttl_never_expires: bool,
-    /// `cas_always_swaps`: CompareAndSwap ignores `expected` and always swaps.
-    pub cas_always_swaps: bool,
-    /// `crash_on_get`: Get writes a line to stderr and aborts the process.
-    pub crash_on_get: bool,
-    /// `hang_on_exists`: Exists writes a line to stderr and never answers.
-    pub hang_on_exists: bool,
+    enabled: BTreeSet<&'static str>,
 }
 
 impl Faults {
@@ -38,44 +41,48 @@ impl Faults {
     pub fn parse(list: &str) -> Result<Self, UnknownFault> {
         let mut faults = Self::default();
         for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-            let flag = faults
-                .flags()
+            let known = Self::names()
                 .into_iter()
-                .find_map(|(known, flag)| (known == name).then_some(flag))
+                .find(|known| *known == name)
                 .ok_or_else(|| UnknownFault {
                     name: name.to_owned(),
                 })?;
-            *flag = true;
+            faults.enabled.insert(known);
         }
         Ok(faults)
     }
 
-    /// Every fault name, in declaration order.
-    pub fn names() -> [&'static str; 7] {
-        Self::default().flags().map(|(name, _)| name)
-    }
-
-    /// Names of the faults that are on.
-    pub fn enabled(&self) -> Vec<&'static str> {
-        let mut copy = *self;
-        copy.flags()
+    /// Every fault name, model by model, in declaration order.
+    pub fn names() -> Vec<&'static str> {
+        Self::described()
             .into_iter()
-            .filter(|(_, on)| **on)
             .map(|(name, _)| name)
             .collect()
     }
 
-    // The one table that ties names to fields, so parsing, listing and naming cannot drift apart.
-    fn flags(&mut self) -> [(&'static str, &mut bool); 7] {
-        [
-            ("delete_always_found", &mut self.delete_always_found),
-            ("scan_ignores_limit", &mut self.scan_ignores_limit),
-            ("accept_empty_key", &mut self.accept_empty_key),
-            ("ttl_never_expires", &mut self.ttl_never_expires),
-            ("cas_always_swaps", &mut self.cas_always_swaps),
-            ("crash_on_get", &mut self.crash_on_get),
-            ("hang_on_exists", &mut self.hang_on_exists),
-        ]
+    /// Every fault name with the one-line description of what it breaks.
+    pub fn described() -> Vec<(&'static str, &'static str)> {
+        CATALOGUE
+            .iter()
+            .flat_map(|model| model.iter().copied())
+            .collect()
+    }
+
+    /// Names of the faults that are on, in catalogue order.
+    pub fn enabled(&self) -> Vec<&'static str> {
+        Self::names()
+            .into_iter()
+            .filter(|name| self.enabled.contains(name))
+            .collect()
+    }
+
+    /// Whether the fault `name` is on. `name` must be in the catalogue.
+    pub fn has(&self, name: &str) -> bool {
+        debug_assert!(
+            Self::names().contains(&name),
+            "fault `{name}` is not in the catalogue"
+        );
+        self.enabled.contains(name)
     }
 }
 
@@ -112,14 +119,8 @@ mod tests {
     #[test]
     fn parses_names_with_blanks() {
         let faults = Faults::parse(" scan_ignores_limit ,crash_on_get,").expect("valid list");
-        assert_eq!(
-            faults,
-            Faults {
-                scan_ignores_limit: true,
-                crash_on_get: true,
-                ..Faults::default()
-            }
-        );
+        assert!(faults.has("scan_ignores_limit") && faults.has("crash_on_get"));
+        assert!(!faults.has("delete_always_found"));
         assert_eq!(faults.enabled(), ["scan_ignores_limit", "crash_on_get"]);
     }
 
@@ -140,6 +141,15 @@ mod tests {
         for name in Faults::names() {
             assert!(message.contains(name), "{message} lacks {name}");
         }
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let mut names = Faults::names();
+        names.sort_unstable();
+        let n = names.len();
+        names.dedup();
+        assert_eq!(n, names.len(), "a fault name is declared twice");
     }
 
     #[test]

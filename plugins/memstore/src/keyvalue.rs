@@ -14,6 +14,35 @@ use tonic::{Request, Response, Status};
 
 use crate::MemStore;
 
+/// Deliberately broken keyvalue behaviours (see [`crate::Faults`]).
+pub(crate) const FAULTS: &[(&str, &str)] = &[
+    (
+        "delete_always_found",
+        "Delete reports found = true even for a missing key",
+    ),
+    ("scan_ignores_limit", "Scan and ScanKeys ignore `limit`"),
+    (
+        "accept_empty_key",
+        "an empty key is accepted everywhere instead of INVALID_ARGUMENT",
+    ),
+    (
+        "ttl_never_expires",
+        "Expire reports found but keys never expire; GetTTL stays positive",
+    ),
+    (
+        "cas_always_swaps",
+        "CompareAndSwap ignores `expected` and always swaps",
+    ),
+    (
+        "crash_on_get",
+        "Get writes a line to stderr and aborts the process",
+    ),
+    (
+        "hang_on_exists",
+        "Exists writes a line to stderr and never answers",
+    ),
+];
+
 /// Serves every keyvalue interface from one [`MemStore`].
 #[derive(Debug, Clone)]
 pub(crate) struct KeyValueService {
@@ -27,7 +56,7 @@ impl KeyValueService {
 
     /// The limit a scan uses, unless the `scan_ignores_limit` fault throws it away.
     fn scan_limit(&self, limit: u32) -> u32 {
-        if self.store.faults().scan_ignores_limit {
+        if self.store.faults().has("scan_ignores_limit") {
             0
         } else {
             limit
@@ -58,7 +87,7 @@ impl KeyValueBasicInterface for KeyValueService {
     }
 
     async fn get(&self, request: Request<GetRequest>) -> Reply<GetResponse> {
-        if self.store.faults().crash_on_get {
+        if self.store.faults().has("crash_on_get") {
             eprintln!("memstore: injected fault crash_on_get");
             std::process::abort();
         }
@@ -70,12 +99,12 @@ impl KeyValueBasicInterface for KeyValueService {
     async fn delete(&self, request: Request<DeleteRequest>) -> Reply<DeleteResponse> {
         let req = request.into_inner();
         let found = self.store.delete(&req.namespace, &req.key)?;
-        let found = found || self.store.faults().delete_always_found;
+        let found = found || self.store.faults().has("delete_always_found");
         Ok(Response::new(DeleteResponse { found }))
     }
 
     async fn exists(&self, request: Request<ExistsRequest>) -> Reply<ExistsResponse> {
-        if self.store.faults().hang_on_exists {
+        if self.store.faults().has("hang_on_exists") {
             eprintln!("memstore: injected fault hang_on_exists");
             std::future::pending::<()>().await;
         }

@@ -7,8 +7,18 @@
 
 #![warn(missing_docs)]
 
+// Every server must accept the suites' 1 MiB values with room to spare, in both directions.
+macro_rules! sized {
+    ($server:expr) => {
+        $server
+            .max_decoding_message_size(prism_proto::MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(prism_proto::MAX_MESSAGE_BYTES)
+    };
+}
+
 mod faults;
 mod keyvalue;
+mod models;
 mod store;
 mod txn;
 
@@ -20,7 +30,6 @@ use prism_proto::keyvalue::key_value_transactional_interface_server::{
     self, KeyValueTransactionalInterfaceServer,
 };
 use prism_proto::keyvalue::key_value_ttl_interface_server::{self, KeyValueTtlInterfaceServer};
-use prism_proto::MAX_MESSAGE_BYTES;
 use tokio::net::TcpListener;
 use tonic::transport::server::{Router, TcpIncoming};
 use tonic::transport::Server;
@@ -52,17 +61,9 @@ pub async fn router(store: MemStore) -> Router {
             .await;
     }
 
-    // Every server must accept the suites' 1 MiB values with room to spare, in both directions.
-    macro_rules! sized {
-        ($server:expr) => {
-            $server
-                .max_decoding_message_size(MAX_MESSAGE_BYTES)
-                .max_encoding_message_size(MAX_MESSAGE_BYTES)
-        };
-    }
-
+    let faults = store.faults().clone();
     let kv = KeyValueService::new(store);
-    Server::builder()
+    let router = Server::builder()
         .add_service(health)
         .add_service(sized!(KeyValueBasicInterfaceServer::new(kv.clone())))
         .add_service(sized!(KeyValueScanInterfaceServer::new(kv.clone())))
@@ -71,7 +72,8 @@ pub async fn router(store: MemStore) -> Router {
             kv.clone()
         )))
         .add_service(sized!(KeyValueBatchInterfaceServer::new(kv.clone())))
-        .add_service(sized!(KeyValueCasInterfaceServer::new(kv)))
+        .add_service(sized!(KeyValueCasInterfaceServer::new(kv)));
+    models::add_services(router, &faults)
 }
 
 /// Serves a fresh store with `faults` on an already-bound listener until the future is dropped.

@@ -61,7 +61,7 @@ impl MemStore {
     /// An empty store with the given deliberate faults (see [`Faults`]).
     pub fn with_faults(faults: Faults) -> Self {
         let data = Data {
-            expiry_enforced: !faults.ttl_never_expires,
+            expiry_enforced: !faults.has("ttl_never_expires"),
             ..Data::default()
         };
         let state = State {
@@ -75,8 +75,8 @@ impl MemStore {
     }
 
     /// The deliberate faults this store was built with.
-    pub fn faults(&self) -> Faults {
-        self.faults
+    pub fn faults(&self) -> &Faults {
+        &self.faults
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
@@ -87,7 +87,7 @@ impl MemStore {
 
     /// INVALID_ARGUMENT for an empty key (unless the `accept_empty_key` fault is on).
     pub(crate) fn check_key(&self, key: &str) -> Result<(), Status> {
-        if key.is_empty() && !self.faults.accept_empty_key {
+        if key.is_empty() && !self.faults.has("accept_empty_key") {
             return Err(Status::invalid_argument("key must not be empty"));
         }
         Ok(())
@@ -281,7 +281,7 @@ impl MemStore {
         let now = Instant::now();
         let mut state = self.lock();
         let current = state.data.value(ns, &key, now);
-        if !self.faults.cas_always_swaps && current != expected.as_deref() {
+        if !self.faults.has("cas_always_swaps") && current != expected.as_deref() {
             return Ok((false, current.map(<[u8]>::to_vec)));
         }
         state.data.put(ns, key, new_value.clone());
@@ -532,10 +532,7 @@ mod tests {
 
     #[test]
     fn ttl_never_expires_fault_keeps_keys() {
-        let store = MemStore::with_faults(Faults {
-            ttl_never_expires: true,
-            ..Faults::default()
-        });
+        let store = MemStore::with_faults(Faults::parse("ttl_never_expires").expect("known fault"));
         set(&store, "ns", "k", b"v");
         assert!(store.expire("ns", "k", 1).expect("expire"));
         sleep(Duration::from_millis(10));

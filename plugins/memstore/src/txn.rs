@@ -29,6 +29,16 @@ impl Txn {
             self.seen.insert(key.to_owned(), version);
         }
     }
+
+    /// `key`'s value as the transaction sees it: its own buffered write first, else the store's.
+    /// Touches the key, since a read takes part in conflict detection.
+    fn view(&mut self, data: &mut Data, key: &str, now: Instant) -> Option<Vec<u8>> {
+        self.touch(data, key, now);
+        match self.writes.get(key) {
+            Some(buffered) => buffered.clone(),
+            None => data.value(&self.namespace, key, now).map(<[u8]>::to_vec),
+        }
+    }
 }
 
 impl MemStore {
@@ -69,12 +79,8 @@ impl MemStore {
         let mut state = self.lock();
         let state = &mut *state;
         let txn = open_txn(&mut state.txns, ns, id)?;
-        txn.touch(&mut state.data, key, now);
-        let value = match txn.writes.get(key) {
-            Some(buffered) => buffered.clone(),
-            None => state.data.value(ns, key, now).map(<[u8]>::to_vec),
-        };
-        value.ok_or_else(|| not_found(ns, key))
+        txn.view(&mut state.data, key, now)
+            .ok_or_else(|| not_found(ns, key))
     }
 
     /// Buffers a delete of `key`; true when the key exists as the transaction sees it.
@@ -84,11 +90,7 @@ impl MemStore {
         let mut state = self.lock();
         let state = &mut *state;
         let txn = open_txn(&mut state.txns, ns, id)?;
-        txn.touch(&mut state.data, key, now);
-        let found = match txn.writes.get(key) {
-            Some(buffered) => buffered.is_some(),
-            None => state.data.value(ns, key, now).is_some(),
-        };
+        let found = txn.view(&mut state.data, key, now).is_some();
         txn.writes.insert(key.to_owned(), None);
         Ok(found)
     }

@@ -111,10 +111,7 @@ async fn scan_streams_in_key_order() {
 
 #[tokio::test]
 async fn delete_always_found_fault_lies() {
-    let faults = Faults {
-        delete_always_found: true,
-        ..Faults::default()
-    };
+    let faults = Faults::parse("delete_always_found").expect("known fault");
     let mut kv = basic(&start(faults).await);
     let reply = kv
         .delete(DeleteRequest {
@@ -128,10 +125,7 @@ async fn delete_always_found_fault_lies() {
 
 #[tokio::test]
 async fn hang_on_exists_fault_never_answers() {
-    let faults = Faults {
-        hang_on_exists: true,
-        ..Faults::default()
-    };
+    let faults = Faults::parse("hang_on_exists").expect("known fault");
     let mut kv = basic(&start(faults).await);
     let call = kv.exists(ExistsRequest {
         namespace: "ns".into(),

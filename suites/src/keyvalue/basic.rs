@@ -8,6 +8,7 @@ use prism_suite::interface_suite;
 #[interface_suite("keyvalue_basic")]
 pub mod keyvalue_basic {
     use prism_suite::prelude::*;
+    use prism_suite::proto::keyvalue::*;
 
     fn set_req(key: impl Into<String>, value: impl Into<Vec<u8>>) -> SetRequest {
         SetRequest {

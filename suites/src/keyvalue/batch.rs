@@ -9,6 +9,7 @@ pub mod keyvalue_batch {
     use std::future::Future;
 
     use prism_suite::prelude::*;
+    use prism_suite::proto::keyvalue::*;
 
     use crate::keyvalue::at_caller;
 

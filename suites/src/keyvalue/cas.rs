@@ -11,6 +11,7 @@ use prism_suite::interface_suite;
 #[interface_suite("keyvalue_cas")]
 pub mod keyvalue_cas {
     use prism_suite::prelude::*;
+    use prism_suite::proto::keyvalue::*;
 
     use std::future::Future;
 

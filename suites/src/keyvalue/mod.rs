@@ -7,6 +7,7 @@
 use std::future::Future;
 
 use prism_suite::prelude::*;
+use prism_suite::proto::keyvalue::*;
 use prism_suite::Site;
 
 mod basic;

@@ -8,6 +8,7 @@ use prism_suite::interface_suite;
 #[interface_suite("keyvalue_scan")]
 pub mod keyvalue_scan {
     use prism_suite::prelude::*;
+    use prism_suite::proto::keyvalue::*;
 
     use std::future::Future;
 

@@ -9,6 +9,7 @@ use prism_suite::interface_suite;
 #[interface_suite("keyvalue_transactional")]
 pub mod keyvalue_transactional {
     use prism_suite::prelude::*;
+    use prism_suite::proto::keyvalue::*;
 
     use std::future::Future;
 

@@ -10,6 +10,7 @@ use prism_suite::interface_suite;
 #[interface_suite("keyvalue_ttl")]
 pub mod keyvalue_ttl {
     use prism_suite::prelude::*;
+    use prism_suite::proto::keyvalue::*;
 
     use std::future::Future;
 

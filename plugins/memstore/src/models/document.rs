@@ -1,0 +1,13 @@
+//! The document interfaces: not served yet.
+
+use tonic::transport::server::Router;
+
+use crate::Faults;
+
+/// Deliberately broken document behaviours (see [`crate::Faults`]).
+pub(crate) const FAULTS: &[(&str, &str)] = &[];
+
+/// Adds the document services to `router`.
+pub(crate) fn add_services(router: Router, _faults: &Faults) -> Router {
+    router
+}

@@ -1,0 +1,13 @@
+//! The graph interfaces: not served yet.
+
+use tonic::transport::server::Router;
+
+use crate::Faults;
+
+/// Deliberately broken graph behaviours (see [`crate::Faults`]).
+pub(crate) const FAULTS: &[(&str, &str)] = &[];
+
+/// Adds the graph services to `router`.
+pub(crate) fn add_services(router: Router, _faults: &Faults) -> Router {
+    router
+}

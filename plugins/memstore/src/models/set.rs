@@ -1,0 +1,13 @@
+//! The set interfaces: not served yet.
+
+use tonic::transport::server::Router;
+
+use crate::Faults;
+
+/// Deliberately broken set behaviours (see [`crate::Faults`]).
+pub(crate) const FAULTS: &[(&str, &str)] = &[];
+
+/// Adds the set services to `router`.
+pub(crate) fn add_services(router: Router, _faults: &Faults) -> Router {
+    router
+}

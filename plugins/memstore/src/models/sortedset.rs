@@ -1,0 +1,13 @@
+//! The sortedset interfaces: not served yet.
+
+use tonic::transport::server::Router;
+
+use crate::Faults;
+
+/// Deliberately broken sortedset behaviours (see [`crate::Faults`]).
+pub(crate) const FAULTS: &[(&str, &str)] = &[];
+
+/// Adds the sortedset services to `router`.
+pub(crate) fn add_services(router: Router, _faults: &Faults) -> Router {
+    router
+}

@@ -1,0 +1,1 @@
+//! document suites: one file per interface, each holding the inline suite module.

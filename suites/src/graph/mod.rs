@@ -1,0 +1,1 @@
+//! graph suites: one file per interface, each holding the inline suite module.

@@ -1,0 +1,1 @@
+//! list suites: one file per interface, each holding the inline suite module.

@@ -1,0 +1,1 @@
+//! queue suites: one file per interface, each holding the inline suite module.

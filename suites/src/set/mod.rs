@@ -1,0 +1,1 @@
+//! set suites: one file per interface, each holding the inline suite module.

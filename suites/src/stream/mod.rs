@@ -1,0 +1,1 @@
+//! stream suites: one file per interface, each holding the inline suite module.
