@@ -9,7 +9,8 @@ use prism_suite::interface_suite;
 /// are INVALID_ARGUMENT. This interface cannot write or receive messages: cases enqueue with
 /// queue_basic and receive with queue_visibility.
 ///
-/// Timing: short leases are 100 ms, "eventually" waits at most 2 s, "never" watches 300 ms.
+/// Timing: leases that must lapse are 100 ms, a lease acknowledged before it lapses is 200 ms,
+/// "eventually" waits at most 2 s, "never" watches 300 ms.
 #[interface_suite("queue_dead_letter")]
 pub mod queue_dead_letter {
     use prism_suite::prelude::*;
@@ -17,10 +18,12 @@ pub mod queue_dead_letter {
 
     use std::future::Future;
 
+    use prism_suite::Site;
+
     use crate::keyvalue::at_caller;
     use crate::queue::{
-        acknowledge, dequeue, drain, enqueue, lease, payloads, release, EVENTUALLY, LONG_MS,
-        NEVER_WINDOW, SHORT_LEASE_MS,
+        acknowledge, dequeue, drain, enqueue, lease, payloads, release, EVENTUALLY, HELD_LEASE_MS,
+        LONG_MS, NEVER_WINDOW, SHORT_LEASE_MS,
     };
 
     fn config(
@@ -78,9 +81,13 @@ pub mod queue_dead_letter {
             queue: queue.into(),
             ..Default::default()
         });
+        let at = Site::caller();
         at_caller(async move {
             let leased = leased.await?.ok_or_else(|| {
-                CaseError::check("DequeueWithTimeout found nothing in a queue holding a message")
+                CaseError::check_at(
+                    "DequeueWithTimeout found nothing in a queue holding a message",
+                    at,
+                )
             })?;
             req.get_mut().receipt_handle = leased.receipt;
             q.release(req).await?;
@@ -172,13 +179,13 @@ pub mod queue_dead_letter {
     pub async fn acknowledged_message_never_dead_lettered(cx: &mut Case) -> CaseResult {
         configure(cx, "jobs", 1, "jobs-dead").await?;
         enqueue(cx, "jobs", b"handled").await?;
-        let leased = lease(cx, "jobs", SHORT_LEASE_MS).await?;
+        let leased = lease(cx, "jobs", HELD_LEASE_MS).await?;
         let leased = leased.ok_or_else(|| CaseError::check("DequeueWithTimeout found nothing"))?;
         acknowledge(cx, "jobs", &leased.receipt).await?;
         let cx = &*cx;
         stays(
             NEVER_WINDOW,
-            "the dead-letter queue stays empty past the acknowledged message's 100 ms lease",
+            "the dead-letter queue stays empty past the acknowledged message's 200 ms lease",
             || {
                 let dead = dead_letters(cx, "jobs");
                 async move { Ok(dead.await?.messages.is_empty()) }

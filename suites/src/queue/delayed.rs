@@ -7,7 +7,7 @@ use prism_suite::interface_suite;
 /// counts exactly the messages not yet due; delay 0 is due at once; a negative delay is
 /// INVALID_ARGUMENT. This interface cannot receive: cases read with queue_basic.
 ///
-/// Timing: delays that must pass are 50-350 ms, "eventually" waits at most 2 s, "never" watches
+/// Timing: delays that must pass are 50-450 ms, "eventually" waits at most 2 s, "never" watches
 /// 300 ms a message delayed by 60 s.
 #[interface_suite("queue_delayed")]
 pub mod queue_delayed {
@@ -17,7 +17,9 @@ pub mod queue_delayed {
     use std::future::Future;
 
     use crate::keyvalue::at_caller;
-    use crate::queue::{dequeue, drain, enqueue, peek, EVENTUALLY, LONG_MS, NEVER_WINDOW};
+    use crate::queue::{
+        dequeue, drain, enqueue, eventually_some, peek, EVENTUALLY, LONG_MS, NEVER_WINDOW,
+    };
 
     /// A delay that passes during the case, long enough that a plugin ignoring it shows at once.
     const SOON_MS: i64 = 300;
@@ -84,27 +86,13 @@ pub mod queue_delayed {
     /// A delayed message becomes visible once due and is received then.
     pub async fn delayed_message_visible_once_due(cx: &mut Case) -> CaseResult {
         let id = enqueue_delayed(cx, "jobs", "soon", SOON_MS).await?;
-        let cx = &*cx;
-        let got = std::sync::Mutex::new(None);
-        eventually(
-            EVENTUALLY,
-            "a message delayed by 300 ms is received",
-            || {
-                let taken = dequeue(cx, "jobs");
-                let got = &got;
-                async move {
-                    let taken = taken.await?;
-                    let found = taken.is_some();
-                    *got.lock().unwrap_or_else(|e| e.into_inner()) = taken;
-                    Ok(found)
-                }
-            },
-        )
+        let got = eventually_some("a message delayed by 300 ms is received", || {
+            dequeue(cx, "jobs")
+        })
         .await?;
-        let got = got.into_inner().unwrap_or_else(|e| e.into_inner());
         check_eq!(
-            got.map(|m| (m.message_id, m.payload)),
-            Some((id, b"soon".to_vec())),
+            (got.message_id, got.payload),
+            (id, b"soon".to_vec()),
             "(id, payload) received once due"
         );
         Ok(())
@@ -112,14 +100,15 @@ pub mod queue_delayed {
 
     /// Due messages are received in order of due time, not enqueue order.
     pub async fn due_messages_fifo_by_due_time(cx: &mut Case) -> CaseResult {
-        enqueue_delayed(cx, "jobs", "due-third", 350).await?;
-        enqueue_delayed(cx, "jobs", "due-second", 200).await?;
+        // 200 ms apart: a slow machine cannot turn the order of due times around between calls.
+        enqueue_delayed(cx, "jobs", "due-third", 450).await?;
+        enqueue_delayed(cx, "jobs", "due-second", 250).await?;
         enqueue_delayed(cx, "jobs", "due-first", 50).await?;
         all_due(cx, "jobs").await?;
         check_eq!(
             drain(cx, "jobs").await?,
             ["due-first", "due-second", "due-third"],
-            "Dequeue order of delays 350, 200, 50 ms"
+            "Dequeue order of delays 450, 250, 50 ms"
         );
         Ok(())
     }

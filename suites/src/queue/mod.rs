@@ -7,6 +7,7 @@
 //! case that called it.
 
 use std::future::Future;
+use std::sync::{Mutex, PoisonError};
 
 use prism_suite::prelude::*;
 use prism_suite::proto::queue::*;
@@ -27,12 +28,15 @@ pub use visibility::queue_visibility;
 
 /// Lease for messages that must come back during the case.
 pub(crate) const SHORT_LEASE_MS: i64 = 100;
+/// Lease that the case must still hold when it acknowledges or extends it, and that would end
+/// inside [`NEVER_WINDOW`]: long enough that a slow machine does not let it lapse first.
+pub(crate) const HELD_LEASE_MS: i64 = 200;
 /// Lease (or delay) for messages that must stay hidden for the whole case.
 pub(crate) const LONG_MS: i64 = 60_000;
 /// How long something that must happen may take (generous: a loaded CI machine).
 pub(crate) const EVENTUALLY: Duration = Duration::from_millis(2000);
-/// How long something that must never happen is watched; longer than [`SHORT_LEASE_MS`], so a
-/// message that wrongly comes back after a short lease shows within it.
+/// How long something that must never happen is watched; longer than [`HELD_LEASE_MS`], so a
+/// message that wrongly comes back when such a lease ends shows within it.
 pub(crate) const NEVER_WINDOW: Duration = Duration::from_millis(300);
 
 /// A message leased with DequeueWithTimeout, and its receipt handle.
@@ -223,6 +227,29 @@ pub(crate) fn acknowledge(
         q.acknowledge(req).await?;
         Ok(())
     })
+}
+
+/// Polls `probe` until it answers `Some` (within [`EVENTUALLY`]); that value.
+pub(crate) async fn eventually_some<T, F, Fut>(what: &str, mut probe: F) -> Result<T, CaseError>
+where
+    T: Send,
+    F: FnMut() -> Fut + Send,
+    Fut: Future<Output = Result<Option<T>, CaseError>> + Send,
+{
+    let slot = Mutex::new(None);
+    eventually(EVENTUALLY, what, || {
+        let next = probe();
+        let slot = &slot;
+        async move {
+            let got = next.await?;
+            let found = got.is_some();
+            *slot.lock().unwrap_or_else(PoisonError::into_inner) = got;
+            Ok(found)
+        }
+    })
+    .await?;
+    let got = slot.into_inner().unwrap_or_else(PoisonError::into_inner);
+    got.ok_or_else(|| CaseError::check(format!("`{what}`: nothing after the wait")))
 }
 
 /// The payloads of `messages` as text, for exact order checks.

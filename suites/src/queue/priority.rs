@@ -118,20 +118,19 @@ pub mod queue_priority {
         Ok(())
     }
 
-    /// A higher-priority message enqueued later overtakes the messages already waiting.
+    /// A higher-priority message enqueued later overtakes a message already waiting at the head.
     pub async fn later_higher_priority_overtakes(cx: &mut Case) -> CaseResult {
-        enqueue_at(cx, "jobs", "waiting-1", 0).await?;
-        enqueue_at(cx, "jobs", "waiting-2", 0).await?;
-        let first = dequeue(cx, "jobs").await?;
+        enqueue_at(cx, "jobs", "waiting", 0).await?;
+        let head = peek(cx, "jobs").await?;
         check_eq!(
-            first.map(|m| m.payload),
-            Some(b"waiting-1".to_vec()),
-            "first Dequeue"
+            head.map(|m| m.payload),
+            Some(b"waiting".to_vec()),
+            "Peek before the urgent message"
         );
         enqueue_at(cx, "jobs", "urgent", 4).await?;
         check_eq!(
             drain(cx, "jobs").await?,
-            ["urgent", "waiting-2"],
+            ["urgent", "waiting"],
             "Dequeue order after an urgent message arrived"
         );
         Ok(())

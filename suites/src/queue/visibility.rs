@@ -8,7 +8,8 @@ use prism_suite::interface_suite;
 /// receipt is NOT_FOUND or FAILED_PRECONDITION; a timeout of 0 or less is INVALID_ARGUMENT.
 /// Messages are enqueued (and the head read) with queue_basic, which cannot lease.
 ///
-/// Timing: short leases are 100 ms, "eventually" waits at most 2 s, "never" watches 300 ms.
+/// Timing: leases that must lapse are 100 ms, leases acknowledged or extended before they lapse are
+/// 200 ms, "eventually" waits at most 2 s, "never" watches 300 ms.
 #[interface_suite("queue_visibility")]
 pub mod queue_visibility {
     use prism_suite::prelude::*;
@@ -17,9 +18,11 @@ pub mod queue_visibility {
     use std::future::Future;
 
     use crate::keyvalue::at_caller;
+    use prism_suite::Site;
+
     use crate::queue::{
-        acknowledge, enqueue, lease, peek, release, Leased, EVENTUALLY, LONG_MS, NEVER_WINDOW,
-        SHORT_LEASE_MS,
+        acknowledge, enqueue, eventually_some, lease, peek, release, Leased, EVENTUALLY,
+        HELD_LEASE_MS, LONG_MS, NEVER_WINDOW, SHORT_LEASE_MS,
     };
 
     /// The lease of a message the case just enqueued; a check failure when none is visible.
@@ -30,9 +33,13 @@ pub mod queue_visibility {
         timeout_ms: i64,
     ) -> impl Future<Output = Result<Leased, CaseError>> + Send {
         let leased = lease(cx, queue, timeout_ms);
+        let at = Site::caller();
         async move {
             leased.await?.ok_or_else(|| {
-                CaseError::check("DequeueWithTimeout found nothing in a queue holding a message")
+                CaseError::check_at(
+                    "DequeueWithTimeout found nothing in a queue holding a message",
+                    at,
+                )
             })
         }
     }
@@ -63,20 +70,7 @@ pub mod queue_visibility {
 
     /// Waits until DequeueWithTimeout (leasing for a long time) finds a message again; that lease.
     async fn lease_when_back(cx: &Case, queue: &str, what: &str) -> Result<Leased, CaseError> {
-        let back = std::sync::Mutex::new(None);
-        eventually(EVENTUALLY, what, || {
-            let leased = lease(cx, queue, LONG_MS);
-            let back = &back;
-            async move {
-                let leased = leased.await?;
-                let found = leased.is_some();
-                *back.lock().unwrap_or_else(|e| e.into_inner()) = leased;
-                Ok(found)
-            }
-        })
-        .await?;
-        let back = back.into_inner().unwrap_or_else(|e| e.into_inner());
-        back.ok_or_else(|| CaseError::check(format!("{what}: no lease after the wait")))
+        eventually_some(what, || lease(cx, queue, LONG_MS)).await
     }
 
     /// A leased message is invisible: DequeueWithTimeout finds nothing while the lease lasts.
@@ -174,12 +168,12 @@ pub mod queue_visibility {
     /// An acknowledged message never comes back, not even after its lease would have ended.
     pub async fn acknowledged_message_never_returns(cx: &mut Case) -> CaseResult {
         enqueue(cx, "jobs", b"done").await?;
-        let leased = lease_some(cx, "jobs", SHORT_LEASE_MS).await?;
+        let leased = lease_some(cx, "jobs", HELD_LEASE_MS).await?;
         acknowledge(cx, "jobs", &leased.receipt).await?;
         let cx = &*cx;
         stays(
             NEVER_WINDOW,
-            "an acknowledged message stays gone past its 100 ms lease",
+            "an acknowledged message stays gone past its 200 ms lease",
             || {
                 let probe = lease(cx, "jobs", LONG_MS);
                 async move { Ok(probe.await?.is_none()) }
@@ -191,12 +185,12 @@ pub mod queue_visibility {
     /// ExtendVisibility keeps a message hidden past its original timeout.
     pub async fn extend_visibility_keeps_message_hidden(cx: &mut Case) -> CaseResult {
         enqueue(cx, "jobs", b"extended").await?;
-        let leased = lease_some(cx, "jobs", SHORT_LEASE_MS).await?;
+        let leased = lease_some(cx, "jobs", HELD_LEASE_MS).await?;
         extend(cx, &leased.receipt, LONG_MS).await?;
         let cx = &*cx;
         stays(
             NEVER_WINDOW,
-            "a message extended to 60 s stays invisible past its 100 ms lease",
+            "a message extended to 60 s stays invisible past its 200 ms lease",
             || {
                 let probe = lease(cx, "jobs", LONG_MS);
                 async move { Ok(probe.await?.is_none()) }

@@ -497,13 +497,13 @@ mod tests {
     fn lease_hides_until_timeout_then_counts_again() {
         let queues = Queues::default();
         let id = put(&queues, "q", b"m", 0, 0);
-        let (first, receipt) = queues.lease("ns", "q", 30).expect("lease").expect("found");
+        let (first, receipt) = queues.lease("ns", "q", 100).expect("lease").expect("found");
         assert_eq!(
             (first.message_id.as_str(), first.receive_count),
             (id.as_str(), 1)
         );
         assert_eq!(queues.peek("ns", "q").expect("peek"), None);
-        sleep(Duration::from_millis(50));
+        sleep(Duration::from_millis(150));
         assert_eq!(
             queues
                 .acknowledge("ns", "q", &receipt)
@@ -570,12 +570,12 @@ mod tests {
     #[test]
     fn delayed_messages_wait_and_are_counted() {
         let queues = Queues::default();
-        put(&queues, "q", b"late", 0, 40);
+        put(&queues, "q", b"late", 0, 100);
         put(&queues, "q", b"later", 0, 10_000);
         put(&queues, "q", b"now", 0, 0);
         assert_eq!(queues.scheduled_count("ns", "q").expect("count"), 2);
         assert_eq!(payloads(&queues, "ns", "q"), [b"now"]);
-        sleep(Duration::from_millis(60));
+        sleep(Duration::from_millis(150));
         assert_eq!(queues.scheduled_count("ns", "q").expect("count"), 1);
         assert_eq!(payloads(&queues, "ns", "q"), [b"late"]);
         assert_eq!(
