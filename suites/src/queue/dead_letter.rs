@@ -95,8 +95,7 @@ pub mod queue_dead_letter {
         })
     }
 
-    /// A message received max_receives times and then released moves to the dead-letter queue,
-    /// keeping its id, payload and receive_count.
+    /// Received max_receives times, then released: the message moves to the dead-letter queue.
     pub async fn moves_after_max_receives(cx: &mut Case) -> CaseResult {
         configure(cx, "jobs", 2, "jobs-dead").await?;
         let id = enqueue(cx, "jobs", b"poison").await?;

@@ -261,8 +261,7 @@ pub mod queue_visibility {
         Ok(())
     }
 
-    /// The receipt of a lease that timed out is stale: it cannot acknowledge the message another
-    /// receive now holds, and that receive's own receipt still can.
+    /// The receipt of a lease that timed out is stale; the next receive's receipt acknowledges.
     pub async fn expired_receipt_rejected(cx: &mut Case) -> CaseResult {
         enqueue(cx, "jobs", b"re-leased").await?;
         let old = lease_some(cx, "jobs", SHORT_LEASE_MS).await?;
