@@ -278,13 +278,10 @@ impl ListIndexingInterface for ListService {
             }));
         };
         list.insert(if req.after { at + 1 } else { at }, req.value);
-        let length = to_u64(list.len());
-        // An insert grows a list: a blocked popper may now find a value.
-        drop(lists);
-        self.pushed.notify_waiters();
+        // No popper can be waiting on this list: it was not empty.
         Ok(Response::new(ListInsertResponse {
             found: true,
-            length,
+            length: to_u64(list.len()),
         }))
     }
 
