@@ -1,13 +1,405 @@
-//! The set interfaces: not served yet.
+//! The set interfaces (basic, operations, cardinality, random) with Redis set semantics.
+//!
+//! Members are byte strings kept in a `BTreeSet`, so every answer that lists members is in byte order
+//! for free. Random choices come from SipHash with random keys ([`RandomState`]) over a counter:
+//! unpredictable enough for SRANDMEMBER/SPOP and no extra dependency.
 
+use std::collections::hash_map::RandomState;
+use std::collections::{BTreeSet, HashMap};
+use std::hash::BuildHasher;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use prism_proto::set::set_basic_interface_server::{SetBasicInterface, SetBasicInterfaceServer};
+use prism_proto::set::set_cardinality_interface_server::{
+    SetCardinalityInterface, SetCardinalityInterfaceServer,
+};
+use prism_proto::set::set_operations_interface_server::{
+    SetOperationsInterface, SetOperationsInterfaceServer,
+};
+use prism_proto::set::set_random_interface_server::{SetRandomInterface, SetRandomInterfaceServer};
+use prism_proto::set::*;
 use tonic::transport::server::Router;
+use tonic::{Request, Response, Status};
 
 use crate::Faults;
 
 /// Deliberately broken set behaviours (see [`crate::Faults`]).
-pub(crate) const FAULTS: &[(&str, &str)] = &[];
+pub(crate) const FAULTS: &[(&str, &str)] = &[
+    (
+        "set_readd_reports_added",
+        "Add answers added = true for a member that is already in the set",
+    ),
+    (
+        "set_union_drops_last_member",
+        "Union leaves out the greatest member (in byte order) of its result",
+    ),
+    (
+        "set_is_member_prefix_match",
+        "IsMember answers true when the member is a prefix of some member",
+    ),
+    (
+        "set_random_members_repeat",
+        "GetRandomMember draws `count` times with replacement: members repeat, count exceeds size",
+    ),
+];
 
 /// Adds the set services to `router`.
-pub(crate) fn add_services(router: Router, _faults: &Faults) -> Router {
+pub(crate) fn add_services(router: Router, faults: &Faults) -> Router {
+    let svc = SetService::new(faults.clone());
     router
+        .add_service(sized!(SetBasicInterfaceServer::new(svc.clone())))
+        .add_service(sized!(SetOperationsInterfaceServer::new(svc.clone())))
+        .add_service(sized!(SetCardinalityInterfaceServer::new(svc.clone())))
+        .add_service(sized!(SetRandomInterfaceServer::new(svc)))
+}
+
+type Members = BTreeSet<Vec<u8>>;
+
+/// Every set of every namespace (an empty set is never stored) and the random source.
+#[derive(Debug, Default)]
+struct Sets {
+    namespaces: HashMap<String, HashMap<String, Members>>,
+    random: Random,
+}
+
+impl Sets {
+    fn get(&self, ns: &str, key: &str) -> Option<&Members> {
+        self.namespaces.get(ns)?.get(key)
+    }
+
+    fn add(&mut self, ns: &str, key: &str, member: Vec<u8>) -> bool {
+        self.namespaces
+            .entry(ns.to_owned())
+            .or_default()
+            .entry(key.to_owned())
+            .or_default()
+            .insert(member)
+    }
+
+    fn remove(&mut self, ns: &str, key: &str, member: &[u8]) -> bool {
+        let removed = self
+            .namespaces
+            .get_mut(ns)
+            .and_then(|keys| keys.get_mut(key))
+            .is_some_and(|members| members.remove(member));
+        self.drop_if_empty(ns, key);
+        removed
+    }
+
+    /// Forgets the set if it has no members left, so that it no longer exists.
+    fn drop_if_empty(&mut self, ns: &str, key: &str) {
+        if let Some(keys) = self.namespaces.get_mut(ns) {
+            if keys.get(key).is_some_and(BTreeSet::is_empty) {
+                keys.remove(key);
+            }
+            if keys.is_empty() {
+                self.namespaces.remove(ns);
+            }
+        }
+    }
+
+    /// The members of each named set, a missing set being empty.
+    fn operands<'a>(&'a self, ns: &str, keys: &[String]) -> Vec<&'a Members> {
+        static EMPTY: Members = BTreeSet::new();
+        keys.iter()
+            .map(|key| self.get(ns, key).unwrap_or(&EMPTY))
+            .collect()
+    }
+
+    /// `count` distinct members of the set, chosen at random (fewer when the set is smaller).
+    fn sample(&mut self, ns: &str, key: &str, count: usize) -> Vec<Vec<u8>> {
+        let Some(members) = self.namespaces.get(ns).and_then(|keys| keys.get(key)) else {
+            return Vec::new();
+        };
+        let mut pool: Vec<&Vec<u8>> = members.iter().collect();
+        let n = count.min(pool.len());
+        // The first n steps of a Fisher-Yates shuffle.
+        for i in 0..n {
+            let j = i + self.random.below(pool.len() - i);
+            pool.swap(i, j);
+        }
+        pool.truncate(n);
+        pool.into_iter().cloned().collect()
+    }
+
+    /// `count` draws with replacement: the `set_random_members_repeat` fault.
+    fn draws_with_replacement(&mut self, ns: &str, key: &str, count: usize) -> Vec<Vec<u8>> {
+        let Some(members) = self.namespaces.get(ns).and_then(|keys| keys.get(key)) else {
+            return Vec::new();
+        };
+        let pool: Vec<&Vec<u8>> = members.iter().collect();
+        (0..count)
+            .map(|_| pool[self.random.below(pool.len())].clone())
+            .collect()
+    }
+}
+
+/// SipHash with random keys over a counter.
+#[derive(Debug, Default)]
+struct Random {
+    keys: RandomState,
+    counter: u64,
+}
+
+impl Random {
+    /// A number in `0..n`; `n` must be positive. The modulo bias is negligible for set sizes.
+    fn below(&mut self, n: usize) -> usize {
+        self.counter += 1;
+        let n = u64::try_from(n).unwrap_or(u64::MAX).max(1);
+        let r = self.keys.hash_one(self.counter) % n;
+        usize::try_from(r).unwrap_or(0)
+    }
+}
+
+/// Serves every set interface from one shared state.
+#[derive(Debug, Clone)]
+struct SetService {
+    faults: Faults,
+    sets: Arc<Mutex<Sets>>,
+}
+
+type Reply<T> = Result<Response<T>, Status>;
+
+impl SetService {
+    fn new(faults: Faults) -> Self {
+        Self {
+            faults,
+            sets: Arc::default(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Sets> {
+        // No operation panics half way through an update, so a poisoned lock guards consistent data.
+        self.sets.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[tonic::async_trait]
+impl SetBasicInterface for SetService {
+    async fn add(&self, request: Request<AddRequest>) -> Reply<AddResponse> {
+        let req = request.into_inner();
+        check_key(&req.key)?;
+        let added = self.lock().add(&req.namespace, &req.key, req.member)
+            || self.faults.has("set_readd_reports_added");
+        Ok(Response::new(AddResponse { added }))
+    }
+
+    async fn remove(&self, request: Request<RemoveRequest>) -> Reply<RemoveResponse> {
+        let req = request.into_inner();
+        check_key(&req.key)?;
+        let removed = self.lock().remove(&req.namespace, &req.key, &req.member);
+        Ok(Response::new(RemoveResponse { removed }))
+    }
+
+    async fn contains(&self, request: Request<ContainsRequest>) -> Reply<ContainsResponse> {
+        let req = request.into_inner();
+        check_key(&req.key)?;
+        let contains = self
+            .lock()
+            .get(&req.namespace, &req.key)
+            .is_some_and(|members| members.contains(&req.member));
+        Ok(Response::new(ContainsResponse { contains }))
+    }
+
+    async fn get_members(&self, request: Request<GetMembersRequest>) -> Reply<GetMembersResponse> {
+        let req = request.into_inner();
+        check_key(&req.key)?;
+        let members = self
+            .lock()
+            .get(&req.namespace, &req.key)
+            .map(|members| members.iter().cloned().collect())
+            .unwrap_or_default();
+        Ok(Response::new(GetMembersResponse { members }))
+    }
+}
+
+#[tonic::async_trait]
+impl SetOperationsInterface for SetService {
+    async fn union(&self, request: Request<UnionRequest>) -> Reply<UnionResponse> {
+        let req = request.into_inner();
+        check_keys(&req.keys)?;
+        let sets = self.lock();
+        let mut members: Members = sets
+            .operands(&req.namespace, &req.keys)
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
+        if self.faults.has("set_union_drops_last_member") {
+            members.pop_last();
+        }
+        Ok(Response::new(UnionResponse {
+            members: members.into_iter().collect(),
+        }))
+    }
+
+    async fn intersection(
+        &self,
+        request: Request<IntersectionRequest>,
+    ) -> Reply<IntersectionResponse> {
+        let req = request.into_inner();
+        check_keys(&req.keys)?;
+        let sets = self.lock();
+        let operands = sets.operands(&req.namespace, &req.keys);
+        let (first, rest) = operands.split_first().ok_or_else(no_keys)?;
+        let members = first
+            .iter()
+            .filter(|m| rest.iter().all(|other| other.contains(*m)))
+            .cloned()
+            .collect();
+        Ok(Response::new(IntersectionResponse { members }))
+    }
+
+    async fn difference(&self, request: Request<DifferenceRequest>) -> Reply<DifferenceResponse> {
+        let req = request.into_inner();
+        check_keys(&req.keys)?;
+        let sets = self.lock();
+        let operands = sets.operands(&req.namespace, &req.keys);
+        let (first, rest) = operands.split_first().ok_or_else(no_keys)?;
+        let members = first
+            .iter()
+            .filter(|m| !rest.iter().any(|other| other.contains(*m)))
+            .cloned()
+            .collect();
+        Ok(Response::new(DifferenceResponse { members }))
+    }
+}
+
+#[tonic::async_trait]
+impl SetCardinalityInterface for SetService {
+    async fn get_size(&self, request: Request<GetSizeRequest>) -> Reply<GetSizeResponse> {
+        let req = request.into_inner();
+        check_key(&req.key)?;
+        let size = self
+            .lock()
+            .get(&req.namespace, &req.key)
+            .map_or(0, BTreeSet::len);
+        Ok(Response::new(GetSizeResponse {
+            size: u64::try_from(size).unwrap_or(u64::MAX),
+        }))
+    }
+
+    async fn is_member(&self, request: Request<IsMemberRequest>) -> Reply<IsMemberResponse> {
+        let req = request.into_inner();
+        check_key(&req.key)?;
+        let prefix_match = self.faults.has("set_is_member_prefix_match");
+        let is_member = self
+            .lock()
+            .get(&req.namespace, &req.key)
+            .is_some_and(|members| {
+                members.contains(&req.member)
+                    || (prefix_match && members.iter().any(|m| m.starts_with(&req.member)))
+            });
+        Ok(Response::new(IsMemberResponse { is_member }))
+    }
+}
+
+#[tonic::async_trait]
+impl SetRandomInterface for SetService {
+    async fn get_random_member(
+        &self,
+        request: Request<GetRandomMemberRequest>,
+    ) -> Reply<GetRandomMemberResponse> {
+        let req = request.into_inner();
+        check_key(&req.key)?;
+        let count = check_count(req.count)?;
+        let mut sets = self.lock();
+        let members = if self.faults.has("set_random_members_repeat") {
+            sets.draws_with_replacement(&req.namespace, &req.key, count)
+        } else {
+            sets.sample(&req.namespace, &req.key, count)
+        };
+        Ok(Response::new(GetRandomMemberResponse { members }))
+    }
+
+    async fn pop_random_member(
+        &self,
+        request: Request<PopRandomMemberRequest>,
+    ) -> Reply<PopRandomMemberResponse> {
+        let req = request.into_inner();
+        check_key(&req.key)?;
+        let count = check_count(req.count)?;
+        let mut sets = self.lock();
+        let members = sets.sample(&req.namespace, &req.key, count);
+        for member in &members {
+            sets.remove(&req.namespace, &req.key, member);
+        }
+        Ok(Response::new(PopRandomMemberResponse { members }))
+    }
+}
+
+fn check_key(key: &str) -> Result<(), Status> {
+    if key.is_empty() {
+        return Err(Status::invalid_argument("key must not be empty"));
+    }
+    Ok(())
+}
+
+fn check_keys(keys: &[String]) -> Result<(), Status> {
+    if keys.is_empty() {
+        return Err(no_keys());
+    }
+    keys.iter().try_for_each(|key| check_key(key))
+}
+
+fn no_keys() -> Status {
+    Status::invalid_argument("at least one key is needed")
+}
+
+fn check_count(count: u32) -> Result<usize, Status> {
+    if count == 0 {
+        return Err(Status::invalid_argument("count must be positive"));
+    }
+    Ok(usize::try_from(count).unwrap_or(usize::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filled(members: &[&str]) -> Sets {
+        let mut sets = Sets::default();
+        for m in members {
+            sets.add("ns", "k", m.as_bytes().to_vec());
+        }
+        sets
+    }
+
+    #[test]
+    fn add_does_not_duplicate_and_empty_sets_vanish() {
+        let mut sets = filled(&["a", "b"]);
+        assert!(!sets.add("ns", "k", b"a".to_vec()));
+        assert_eq!(sets.get("ns", "k").map(BTreeSet::len), Some(2));
+        assert!(sets.get("other", "k").is_none());
+        assert!(sets.remove("ns", "k", b"a"));
+        assert!(!sets.remove("ns", "k", b"a"));
+        assert!(sets.remove("ns", "k", b"b"));
+        assert!(sets.namespaces.is_empty(), "an empty set stayed stored");
+    }
+
+    #[test]
+    fn samples_are_distinct_members_bounded_by_size() {
+        let mut sets = filled(&["a", "b", "c", "d"]);
+        for count in 1..=6 {
+            let sample = sets.sample("ns", "k", count);
+            assert_eq!(sample.len(), count.min(4));
+            let distinct: Members = sample.iter().cloned().collect();
+            assert_eq!(
+                distinct.len(),
+                sample.len(),
+                "repeated member in {sample:?}"
+            );
+            assert!(distinct
+                .iter()
+                .all(|m| sets.get("ns", "k").is_some_and(|s| s.contains(m))));
+        }
+        assert!(sets.sample("ns", "missing", 3).is_empty());
+    }
+
+    #[test]
+    fn samples_cover_the_set() {
+        let mut sets = filled(&["a", "b", "c"]);
+        let seen: Members = (0..200).flat_map(|_| sets.sample("ns", "k", 1)).collect();
+        assert_eq!(seen.len(), 3);
+    }
 }
