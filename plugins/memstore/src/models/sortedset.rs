@@ -108,7 +108,7 @@ fn cmp_score(a: f64, b: f64) -> Ordering {
     a.partial_cmp(&b).unwrap_or(Ordering::Equal)
 }
 
-/// Clamps a count to what fits in a u64 index arithmetic.
+/// A length as i64, for index arithmetic with negative indexes.
 fn len_i64(len: usize) -> i64 {
     i64::try_from(len).unwrap_or(i64::MAX)
 }
