@@ -23,6 +23,14 @@ fn graph_variants_are_caught_by_the_cases_pinning_their_rule() {
             ],
         ),
         (
+            "gremlin_ignores_edge_labels",
+            "graph_query",
+            &[
+                "out_follows_outgoing_edges",
+                "in_and_both_follow_incoming_edges",
+            ],
+        ),
+        (
             "shortest_path_off_by_one",
             "graph_analytics",
             &[

@@ -113,7 +113,8 @@ impl DocumentService {
         }
     }
 
-    /// The matching documents of a collection in sort order, at most `limit` (0 = all).
+    /// The matching documents of a collection as `(id, body)`, in sort order, at most `limit`
+    /// (0 = all).
     fn find(
         &self,
         ns: &str,
@@ -121,7 +122,7 @@ impl DocumentService {
         filter: &[Condition],
         sort: &[SortKey],
         limit: u32,
-    ) -> Result<Vec<Document>, Status> {
+    ) -> Result<Vec<(String, Value)>, Status> {
         require("collection", collection)?;
         let filter = Filter::parse(filter, self.faults.has("filter_missing_field_matches"))?;
         for key in sort {
@@ -157,13 +158,14 @@ impl DocumentService {
         if limit > 0 {
             found.truncate(limit as usize);
         }
-        Ok(found
-            .into_iter()
-            .map(|(id, doc)| Document {
-                id,
-                json: doc.to_string(),
-            })
-            .collect())
+        Ok(found)
+    }
+}
+
+fn document((id, body): (String, Value)) -> Document {
+    Document {
+        id,
+        json: body.to_string(),
     }
 }
 
@@ -315,13 +317,17 @@ impl DocumentBasicInterface for DocumentService {
 impl DocumentQueryInterface for DocumentService {
     async fn find(&self, request: Request<FindRequest>) -> Reply<FindResponse> {
         let req = request.into_inner();
-        let documents = self.find(
-            &req.namespace,
-            &req.collection,
-            &req.filter,
-            &req.sort,
-            req.limit,
-        )?;
+        let documents = self
+            .find(
+                &req.namespace,
+                &req.collection,
+                &req.filter,
+                &req.sort,
+                req.limit,
+            )?
+            .into_iter()
+            .map(document)
+            .collect();
         Ok(Response::new(FindResponse { documents }))
     }
 
@@ -329,7 +335,8 @@ impl DocumentQueryInterface for DocumentService {
         let req = request.into_inner();
         let first = self
             .find(&req.namespace, &req.collection, &req.filter, &req.sort, 1)?
-            .pop();
+            .pop()
+            .map(document);
         Ok(Response::new(FindOneResponse {
             found: first.is_some(),
             document: first,
@@ -346,9 +353,7 @@ impl DocumentQueryInterface for DocumentService {
         let docs = self.find(&req.namespace, &req.collection, &req.filter, &[], 0)?;
         // Groups in first-seen order, then sorted by key; keys compare by JSON value.
         let mut groups: Vec<(Value, Vec<Value>)> = Vec::new();
-        for doc in docs {
-            // Documents came out of the store as JSON text just now.
-            let doc: Value = serde_json::from_str(&doc.json).unwrap_or_default();
+        for (_, doc) in docs {
             let key = if req.group_by.is_empty() {
                 Value::Null
             } else {

@@ -269,7 +269,11 @@ pub(super) fn parse(query: &str) -> Result<Query, Status> {
 
 impl Query {
     /// The results of the query on `graph`, in traverser order.
-    pub(super) fn run(&self, graph: &Graph) -> Vec<String> {
+    /// `any_label` is the `gremlin_ignores_edge_labels` fault.
+    pub(super) fn run(&self, graph: &Graph, any_label: bool) -> Vec<String> {
+        let hop = |id: &String, label: &Option<String>, out: bool| {
+            hop(graph, id, if any_label { &None } else { label }, out)
+        };
         // Node ids and property values are both strings; the parser guarantees each step sees the
         // kind it expects.
         let mut items: Vec<String> = match &self.start {
@@ -282,19 +286,13 @@ impl Query {
         };
         for step in &self.steps {
             items = match step {
-                Step::Out(label) => items
-                    .iter()
-                    .flat_map(|id| hop(graph, id, label, true))
-                    .collect(),
-                Step::In(label) => items
-                    .iter()
-                    .flat_map(|id| hop(graph, id, label, false))
-                    .collect(),
+                Step::Out(label) => items.iter().flat_map(|id| hop(id, label, true)).collect(),
+                Step::In(label) => items.iter().flat_map(|id| hop(id, label, false)).collect(),
                 Step::Both(label) => items
                     .iter()
                     .flat_map(|id| {
-                        let mut out = hop(graph, id, label, true);
-                        out.extend(hop(graph, id, label, false));
+                        let mut out = hop(id, label, true);
+                        out.extend(hop(id, label, false));
                         out
                     })
                     .collect(),

@@ -36,6 +36,10 @@ pub(crate) const FAULTS: &[(&str, &str)] = &[
         "traversals visit a node again whenever an edge reaches it (cut off at the node count)",
     ),
     (
+        "gremlin_ignores_edge_labels",
+        "GremlinQuery's out(l), in(l) and both(l) follow edges of every label",
+    ),
+    (
         "shortest_path_off_by_one",
         "ShortestPath reports hops as the number of nodes on the path",
     ),
@@ -378,7 +382,8 @@ impl GraphQueryInterface for GraphService {
     ) -> Reply<GraphQueryResponse> {
         let req = request.into_inner();
         let query = gremlin::parse(&req.query)?;
-        let results = self.read(&req.namespace, |g| query.run(g));
+        let any_label = self.faults.has("gremlin_ignores_edge_labels");
+        let results = self.read(&req.namespace, |g| query.run(g, any_label));
         Ok(Response::new(GraphQueryResponse { results }))
     }
 
