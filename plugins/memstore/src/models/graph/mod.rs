@@ -283,7 +283,7 @@ impl Walk<'_> {
         let mut seen = BTreeSet::from([start.to_owned()]);
         let mut queue = VecDeque::from([(start.to_owned(), 0u32)]);
         while let Some((id, depth)) = queue.pop_front() {
-            if visits.len() >= FAULTY_VISIT_CAP {
+            if self.revisit && visits.len() >= FAULTY_VISIT_CAP {
                 break;
             }
             if self.may_descend(depth) {
@@ -305,7 +305,7 @@ impl Walk<'_> {
         let mut seen = BTreeSet::new();
         let mut stack = vec![(start.to_owned(), 0u32)];
         while let Some((id, depth)) = stack.pop() {
-            if visits.len() >= FAULTY_VISIT_CAP {
+            if self.revisit && visits.len() >= FAULTY_VISIT_CAP {
                 break;
             }
             if !self.revisit && !seen.insert(id.clone()) {
