@@ -1,9 +1,10 @@
 //! MemStore: the in-memory reference backend of prism-suite.
 //!
-//! It serves the six keyvalue interfaces (basic, scan, ttl, transactional, batch, cas) plus
-//! `grpc.health.v1`, either in-process (`plugin: built-in`, through [`serve`]) or as the standalone
-//! `prism-memstore-plugin` binary. The suites are checked against it, so it favours plain, obviously
-//! correct code over speed: one lock around all state, lazy expiry, optimistic transactions.
+//! It serves every Prism interface that has a proto (the keyvalue ones here, the other data models in
+//! `models/`) plus `grpc.health.v1`, either in-process (`plugin: built-in`, through [`serve`]) or as
+//! the standalone `prism-memstore-plugin` binary. The suites are checked against it, so it favours
+//! plain, obviously correct code over speed: one lock per model around its state, lazy expiry,
+//! optimistic transactions.
 
 #![warn(missing_docs)]
 
@@ -22,14 +23,12 @@ mod models;
 mod store;
 mod txn;
 
-use prism_proto::keyvalue::key_value_basic_interface_server::{self, KeyValueBasicInterfaceServer};
-use prism_proto::keyvalue::key_value_batch_interface_server::{self, KeyValueBatchInterfaceServer};
-use prism_proto::keyvalue::key_value_cas_interface_server::{self, KeyValueCasInterfaceServer};
-use prism_proto::keyvalue::key_value_scan_interface_server::{self, KeyValueScanInterfaceServer};
-use prism_proto::keyvalue::key_value_transactional_interface_server::{
-    self, KeyValueTransactionalInterfaceServer,
-};
-use prism_proto::keyvalue::key_value_ttl_interface_server::{self, KeyValueTtlInterfaceServer};
+use prism_proto::keyvalue::key_value_basic_interface_server::KeyValueBasicInterfaceServer;
+use prism_proto::keyvalue::key_value_batch_interface_server::KeyValueBatchInterfaceServer;
+use prism_proto::keyvalue::key_value_cas_interface_server::KeyValueCasInterfaceServer;
+use prism_proto::keyvalue::key_value_scan_interface_server::KeyValueScanInterfaceServer;
+use prism_proto::keyvalue::key_value_transactional_interface_server::KeyValueTransactionalInterfaceServer;
+use prism_proto::keyvalue::key_value_ttl_interface_server::KeyValueTtlInterfaceServer;
 use tokio::net::TcpListener;
 use tonic::transport::server::{Router, TcpIncoming};
 use tonic::transport::Server;
@@ -40,22 +39,18 @@ pub use store::MemStore;
 
 use keyvalue::KeyValueService;
 
-/// Fully qualified names of the gRPC services this plugin serves (besides health).
-pub const SERVICES: [&str; 6] = [
-    key_value_basic_interface_server::SERVICE_NAME,
-    key_value_scan_interface_server::SERVICE_NAME,
-    key_value_ttl_interface_server::SERVICE_NAME,
-    key_value_transactional_interface_server::SERVICE_NAME,
-    key_value_batch_interface_server::SERVICE_NAME,
-    key_value_cas_interface_server::SERVICE_NAME,
-];
+/// Fully qualified names of the gRPC services this plugin serves (besides health): every interface
+/// that has a proto, since memstore is the reference implementation of all of them.
+pub fn services() -> impl Iterator<Item = &'static str> {
+    prism_proto::INTERFACES.iter().map(|i| i.service)
+}
 
 /// A router serving the six keyvalue services on `store`, and health reporting SERVING.
 ///
 /// Async only because tonic-health's status updates are; it completes without waiting.
 pub async fn router(store: MemStore) -> Router {
     let (reporter, health) = tonic_health::server::health_reporter();
-    for service in std::iter::once("").chain(SERVICES) {
+    for service in std::iter::once("").chain(services()) {
         reporter
             .set_service_status(service, ServingStatus::Serving)
             .await;

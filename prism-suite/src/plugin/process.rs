@@ -18,6 +18,8 @@ use super::{is_serving, launcher, PluginError};
 const LOG_LINES: usize = 400;
 /// How long a plugin has to answer a health check after a failed case before it counts as hung.
 const HUNG_AFTER: Duration = Duration::from_secs(1);
+/// How long a failed case waits for a dying plugin to finish exiting before probing its health.
+const EXIT_GRACE: Duration = Duration::from_millis(300);
 
 type Log = Arc<Mutex<VecDeque<String>>>;
 
@@ -198,7 +200,15 @@ impl ProcessPlugin {
         let state = &mut *guard;
         let addr = state.addr?;
         let child = state.child.as_mut()?;
-        if let Ok(Some(status)) = child.try_wait() {
+        // A crashing plugin may still be on its way out (the case saw the connection drop first):
+        // give it a moment, so that a crash is reported as a crash and not as a hang.
+        let mut exited = child.try_wait().ok().flatten();
+        let deadline = Instant::now() + EXIT_GRACE;
+        while exited.is_none() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            exited = child.try_wait().ok().flatten();
+        }
+        if let Some(status) = exited {
             launcher::forget(child.id());
             state.child = None;
             let text = format!(
