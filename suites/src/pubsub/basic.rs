@@ -57,23 +57,33 @@ pub mod pubsub_basic {
         let mut sub = subscribe(cx, "orders").await?;
         let sent = numbered("msg", 25);
         publish_all(cx, "orders", &sent).await?;
-        check_eq!(recv_payloads(&mut sub, 25).await?, sent, "payloads received");
+        check_eq!(
+            recv_payloads(&mut sub, 25).await?,
+            sent,
+            "payloads received"
+        );
         stays_quiet(&mut sub, "after the 25 published messages").await?;
         Ok(())
     }
 
     /// Every live subscriber of a topic gets every message, each exactly once and in order.
     pub async fn every_subscriber_gets_every_message(cx: &mut Case) -> CaseResult {
-        let mut subs = Vec::new();
-        for _ in 0..3 {
-            subs.push(subscribe(cx, "fanout").await?);
-        }
+        let mut a = subscribe(cx, "fanout").await?;
+        let mut b = subscribe(cx, "fanout").await?;
+        let mut c = subscribe(cx, "fanout").await?;
         let sent = numbered("fan", 12);
         publish_all(cx, "fanout", &sent).await?;
-        for (i, sub) in subs.iter_mut().enumerate() {
-            check_eq!(recv_payloads(sub, 12).await?, sent, "subscriber {i}");
-            stays_quiet(sub, "after the 12 published messages").await?;
-        }
+        check_eq!(recv_payloads(&mut a, 12).await?, sent, "subscriber a");
+        check_eq!(recv_payloads(&mut b, 12).await?, sent, "subscriber b");
+        check_eq!(recv_payloads(&mut c, 12).await?, sent, "subscriber c");
+        let quiet = tokio::join!(
+            stays_quiet(&mut a, "subscriber a, after the 12 messages"),
+            stays_quiet(&mut b, "subscriber b, after the 12 messages"),
+            stays_quiet(&mut c, "subscriber c, after the 12 messages"),
+        );
+        quiet.0?;
+        quiet.1?;
+        quiet.2?;
         Ok(())
     }
 
@@ -88,8 +98,16 @@ pub mod pubsub_basic {
             published.iter().all(|id| !id.is_empty()),
             "Publish answered an empty id: {published:?}"
         );
-        check_eq!(ids(&recv(&mut first, 15).await?), published, "first subscriber's ids");
-        check_eq!(ids(&recv(&mut second, 15).await?), published, "second subscriber's ids");
+        check_eq!(
+            ids(&recv(&mut first, 15).await?),
+            published,
+            "first subscriber's ids"
+        );
+        check_eq!(
+            ids(&recv(&mut second, 15).await?),
+            published,
+            "second subscriber's ids"
+        );
         Ok(())
     }
 
@@ -104,8 +122,16 @@ pub mod pubsub_basic {
             .map(|p| format!("{p}:{}", "x".repeat(1000)))
             .collect();
         publish_all(cx, "flood", &sent).await?;
-        check_eq!(recv_payloads(&mut fast, 300).await?, sent, "fast subscriber");
-        check_eq!(recv_payloads(&mut slow, 300).await?, sent, "slow subscriber, reading late");
+        check_eq!(
+            recv_payloads(&mut fast, 300).await?,
+            sent,
+            "fast subscriber"
+        );
+        check_eq!(
+            recv_payloads(&mut slow, 300).await?,
+            sent,
+            "slow subscriber, reading late"
+        );
         stays_quiet(&mut slow, "after the 300 published messages").await?;
         Ok(())
     }
@@ -115,8 +141,16 @@ pub mod pubsub_basic {
         publish_all(cx, "late", &strings(&["early-1", "early-2"])).await?;
         let mut sub = subscribe(cx, "late").await?;
         publish(cx, "late", "after").await?;
-        check_eq!(recv_payloads(&mut sub, 1).await?, strings(&["after"]), "first message");
-        stays_quiet(&mut sub, "after the one message published after subscribing").await?;
+        check_eq!(
+            recv_payloads(&mut sub, 1).await?,
+            strings(&["after"]),
+            "first message"
+        );
+        stays_quiet(
+            &mut sub,
+            "after the one message published after subscribing",
+        )
+        .await?;
         Ok(())
     }
 
@@ -127,7 +161,11 @@ pub mod pubsub_basic {
             publish(cx, topic, &format!("to {topic}")).await?;
         }
         publish(cx, "news", "to news").await?;
-        check_eq!(recv_payloads(&mut sub, 1).await?, strings(&["to news"]), "first message");
+        check_eq!(
+            recv_payloads(&mut sub, 1).await?,
+            strings(&["to news"]),
+            "first message"
+        );
         stays_quiet(&mut sub, "messages to other topics").await?;
         Ok(())
     }
@@ -139,10 +177,22 @@ pub mod pubsub_basic {
         let mut theirs = subscribe_in(cx, &other, "shared").await?;
         publish_in(cx, &other, "shared", "theirs").await?;
         publish(cx, "shared", "mine").await?;
-        check_eq!(recv_payloads(&mut mine, 1).await?, strings(&["mine"]), "this namespace");
-        check_eq!(recv_payloads(&mut theirs, 1).await?, strings(&["theirs"]), "other namespace");
-        stays_quiet(&mut mine, "this namespace, after its one message").await?;
-        stays_quiet(&mut theirs, "other namespace, after its one message").await?;
+        check_eq!(
+            recv_payloads(&mut mine, 1).await?,
+            strings(&["mine"]),
+            "this namespace"
+        );
+        check_eq!(
+            recv_payloads(&mut theirs, 1).await?,
+            strings(&["theirs"]),
+            "other namespace"
+        );
+        let quiet = tokio::join!(
+            stays_quiet(&mut mine, "this namespace, after its one message"),
+            stays_quiet(&mut theirs, "other namespace, after its one message"),
+        );
+        quiet.0?;
+        quiet.1?;
         Ok(())
     }
 
@@ -150,7 +200,10 @@ pub mod pubsub_basic {
     pub async fn unsubscribe_ends_stream(cx: &mut Case) -> CaseResult {
         let sub = subscribe_as(cx, "bye", "sub-bye").await?;
         publish_all(cx, "bye", &strings(&["one", "two"])).await?;
-        check!(unsubscribe(cx, "sub-bye").await?, "Unsubscribe of a live id answered found = false");
+        check!(
+            unsubscribe(cx, "sub-bye").await?,
+            "Unsubscribe of a live id answered found = false"
+        );
         publish(cx, "bye", "after").await?;
         check_eq!(
             payloads(&recv_to_end(sub).await?),
@@ -163,10 +216,19 @@ pub mod pubsub_basic {
     /// Unsubscribe of an id no live subscription has answers found = false (also after the first
     /// Unsubscribe of an id).
     pub async fn unsubscribe_unknown_id_not_found(cx: &mut Case) -> CaseResult {
-        check!(!unsubscribe(cx, "never-subscribed").await?, "Unsubscribe of an unknown id: found");
+        check!(
+            !unsubscribe(cx, "never-subscribed").await?,
+            "Unsubscribe of an unknown id: found"
+        );
         let _sub = subscribe_as(cx, "twice", "sub-twice").await?;
-        check!(unsubscribe(cx, "sub-twice").await?, "first Unsubscribe: not found");
-        check!(!unsubscribe(cx, "sub-twice").await?, "second Unsubscribe: found");
+        check!(
+            unsubscribe(cx, "sub-twice").await?,
+            "first Unsubscribe: not found"
+        );
+        check!(
+            !unsubscribe(cx, "sub-twice").await?,
+            "second Unsubscribe: found"
+        );
         Ok(())
     }
 

@@ -145,7 +145,11 @@ pub mod pubsub_filtering {
             ],
         )
         .await?;
-        check_eq!(recv_payloads(&mut sub, 1).await?, strings(&["eu"]), "region = eu");
+        check_eq!(
+            recv_payloads(&mut sub, 1).await?,
+            strings(&["eu"]),
+            "region = eu"
+        );
         stays_quiet(&mut sub, "values that differ from `eu`").await?;
         Ok(())
     }
@@ -164,7 +168,11 @@ pub mod pubsub_filtering {
             ],
         )
         .await?;
-        check_eq!(recv_payloads(&mut sub, 1).await?, strings(&["empty"]), "note = \"\"");
+        check_eq!(
+            recv_payloads(&mut sub, 1).await?,
+            strings(&["empty"]),
+            "note = \"\""
+        );
         stays_quiet(&mut sub, "messages without `note` or with another value").await?;
         Ok(())
     }
@@ -182,7 +190,11 @@ pub mod pubsub_filtering {
             ],
         )
         .await?;
-        check_eq!(recv_payloads(&mut sub, 2).await?, strings(&["many", "one"]), "kind = a");
+        check_eq!(
+            recv_payloads(&mut sub, 2).await?,
+            strings(&["many", "one"]),
+            "kind = a"
+        );
         stays_quiet(&mut sub, "after the two matching messages").await?;
         Ok(())
     }
@@ -193,7 +205,11 @@ pub mod pubsub_filtering {
         publish_each(
             cx,
             "all",
-            &[("plain", &[]), ("tagged", &[("k", "v")]), ("two", &[("a", "1"), ("b", "2")])],
+            &[
+                ("plain", &[]),
+                ("tagged", &[("k", "v")]),
+                ("two", &[("a", "1"), ("b", "2")]),
+            ],
         )
         .await?;
         publish_in(cx, cx.namespace(), "not-all", "elsewhere", &[]).await?;
@@ -212,7 +228,11 @@ pub mod pubsub_filtering {
         publish_in(cx, cx.namespace(), "theirs", "wrong-topic", &[("k", "v")]).await?;
         publish_in(cx, cx.namespace(), "mine.sub", "sub-topic", &[("k", "v")]).await?;
         publish_in(cx, cx.namespace(), "mine", "right", &[("k", "v")]).await?;
-        check_eq!(recv_payloads(&mut sub, 1).await?, strings(&["right"]), "topic mine");
+        check_eq!(
+            recv_payloads(&mut sub, 1).await?,
+            strings(&["right"]),
+            "topic mine"
+        );
         stays_quiet(&mut sub, "matching messages of other topics").await?;
         Ok(())
     }
@@ -251,10 +271,22 @@ pub mod pubsub_filtering {
             ],
         )
         .await?;
-        check_eq!(recv_payloads(&mut xs, 2).await?, strings(&["x1", "x2"]), "t = x");
-        check_eq!(recv_payloads(&mut ys, 2).await?, strings(&["y1", "y2"]), "t = y");
-        stays_quiet(&mut xs, "t = x, after its two").await?;
-        stays_quiet(&mut ys, "t = y, after its two").await?;
+        check_eq!(
+            recv_payloads(&mut xs, 2).await?,
+            strings(&["x1", "x2"]),
+            "t = x"
+        );
+        check_eq!(
+            recv_payloads(&mut ys, 2).await?,
+            strings(&["y1", "y2"]),
+            "t = y"
+        );
+        let quiet = tokio::join!(
+            stays_quiet(&mut xs, "t = x, after its two"),
+            stays_quiet(&mut ys, "t = y, after its two"),
+        );
+        quiet.0?;
+        quiet.1?;
         Ok(())
     }
 
@@ -265,8 +297,16 @@ pub mod pubsub_filtering {
         let mut theirs = subscribe_in(cx, &other, "iso", &[("k", "v")]).await?;
         publish_in(cx, &other, "iso", "theirs", &[("k", "v")]).await?;
         publish_in(cx, cx.namespace(), "iso", "mine", &[("k", "v")]).await?;
-        check_eq!(recv_payloads(&mut mine, 1).await?, strings(&["mine"]), "this namespace");
-        check_eq!(recv_payloads(&mut theirs, 1).await?, strings(&["theirs"]), "other namespace");
+        check_eq!(
+            recv_payloads(&mut mine, 1).await?,
+            strings(&["mine"]),
+            "this namespace"
+        );
+        check_eq!(
+            recv_payloads(&mut theirs, 1).await?,
+            strings(&["theirs"]),
+            "other namespace"
+        );
         stays_quiet(&mut mine, "this namespace, after its one message").await?;
         Ok(())
     }

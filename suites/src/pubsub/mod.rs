@@ -38,12 +38,10 @@ pub(crate) trait Sub: Unpin + Send {
 impl<S, E> Sub for S
 where
     S: Stream<Item = Result<PubSubMessage, E>> + Unpin + Send,
-    E: Into<CaseError>,
+    E: Into<CaseError> + 'static,
 {
-    fn next_message(
-        &mut self,
-    ) -> impl Future<Output = Option<Result<PubSubMessage, CaseError>>> + Send + '_ {
-        async move { self.next().await.map(|r| r.map_err(Into::into)) }
+    async fn next_message(&mut self) -> Option<Result<PubSubMessage, CaseError>> {
+        self.next().await.map(|r| r.map_err(Into::into))
     }
 }
 

@@ -95,7 +95,11 @@ pub mod pubsub_ordering {
     pub async fn one_key_arrives_in_publish_order(cx: &mut Case) -> CaseResult {
         let mut sub = subscribe(cx, "seq").await?;
         publish_interleaved(cx, "seq", &["k"], 20).await?;
-        check_eq!(payloads(&recv(&mut sub, 20).await?), numbered("k", 20), "key k");
+        check_eq!(
+            payloads(&recv(&mut sub, 20).await?),
+            numbered("k", 20),
+            "key k"
+        );
         Ok(())
     }
 
@@ -125,7 +129,11 @@ pub mod pubsub_ordering {
         while let Some(done) = publishers.join_next().await {
             done.map_err(|e| CaseError::check(format!("publisher task: {e}")))??;
         }
-        check_eq!(by_key(&recv(&mut sub, 100).await?), expected(&keys, 25), "per key");
+        check_eq!(
+            by_key(&recv(&mut sub, 100).await?),
+            expected(&keys, 25),
+            "per key"
+        );
         stays_quiet(&mut sub, "after the 100 published messages").await?;
         Ok(())
     }
@@ -136,8 +144,16 @@ pub mod pubsub_ordering {
         let mut first = subscribe(cx, "fan").await?;
         let mut second = subscribe(cx, "fan").await?;
         publish_interleaved(cx, "fan", &keys, 8).await?;
-        check_eq!(by_key(&recv(&mut first, 24).await?), expected(&keys, 8), "first subscriber");
-        check_eq!(by_key(&recv(&mut second, 24).await?), expected(&keys, 8), "second subscriber");
+        check_eq!(
+            by_key(&recv(&mut first, 24).await?),
+            expected(&keys, 8),
+            "first subscriber"
+        );
+        check_eq!(
+            by_key(&recv(&mut second, 24).await?),
+            expected(&keys, 8),
+            "second subscriber"
+        );
         Ok(())
     }
 
@@ -182,9 +198,17 @@ pub mod pubsub_ordering {
         let mut here = subscribe(cx, "here").await?;
         publish(cx, "here", "k", "k-0").await?;
         publish(cx, "here", "k", "k-1").await?;
-        check_eq!(payloads(&recv(&mut here, 2).await?), numbered("k", 2), "topic here");
-        stays_quiet(&mut other_topic, "a subscriber of another topic").await?;
-        stays_quiet(&mut other_ns, "a subscriber in another namespace").await?;
+        check_eq!(
+            payloads(&recv(&mut here, 2).await?),
+            numbered("k", 2),
+            "topic here"
+        );
+        let quiet = tokio::join!(
+            stays_quiet(&mut other_topic, "a subscriber of another topic"),
+            stays_quiet(&mut other_ns, "a subscriber in another namespace"),
+        );
+        quiet.0?;
+        quiet.1?;
         Ok(())
     }
 

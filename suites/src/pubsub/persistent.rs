@@ -77,7 +77,13 @@ pub mod pubsub_persistent {
         at_caller(async move {
             let mut ids = Vec::new();
             for req in reqs {
-                ids.push(client.publish_persistent(req).await?.into_inner().message_id);
+                ids.push(
+                    client
+                        .publish_persistent(req)
+                        .await?
+                        .into_inner()
+                        .message_id,
+                );
             }
             Ok(ids)
         })
@@ -118,7 +124,11 @@ pub mod pubsub_persistent {
         let mut sub = durable(cx, "live", "d").await?;
         publish(cx, "other", &["elsewhere"]).await?;
         publish(cx, "live", &["one", "two", "three"]).await?;
-        check_eq!(recv_payloads(&mut sub, 3).await?, strings(&["one", "two", "three"]), "delivered");
+        check_eq!(
+            recv_payloads(&mut sub, 3).await?,
+            strings(&["one", "two", "three"]),
+            "delivered"
+        );
         stays_quiet(&mut sub, "after the three messages").await?;
         Ok(())
     }
@@ -128,8 +138,16 @@ pub mod pubsub_persistent {
         publish(cx, "start", &["before-1", "before-2"]).await?;
         let mut sub = durable(cx, "start", "d").await?;
         publish(cx, "start", &["after"]).await?;
-        check_eq!(recv_payloads(&mut sub, 1).await?, strings(&["after"]), "first delivered");
-        stays_quiet(&mut sub, "after the one message published since subscribing").await?;
+        check_eq!(
+            recv_payloads(&mut sub, 1).await?,
+            strings(&["after"]),
+            "first delivered"
+        );
+        stays_quiet(
+            &mut sub,
+            "after the one message published since subscribing",
+        )
+        .await?;
         Ok(())
     }
 
@@ -138,7 +156,11 @@ pub mod pubsub_persistent {
     pub async fn returning_subscriber_gets_missed_messages(cx: &mut Case) -> CaseResult {
         let mut sub = durable(cx, "away", "d").await?;
         publish(cx, "away", &["seen"]).await?;
-        check_eq!(recv_payloads(&mut sub, 1).await?, strings(&["seen"]), "before leaving");
+        check_eq!(
+            recv_payloads(&mut sub, 1).await?,
+            strings(&["seen"]),
+            "before leaving"
+        );
         drop(sub);
         publish(cx, "away", &["missed-1", "missed-2", "missed-3"]).await?;
         let mut back = durable(cx, "away", "d").await?;
@@ -157,12 +179,20 @@ pub mod pubsub_persistent {
         drop(durable(cx, "once", "d").await?);
         publish(cx, "once", &["a", "b"]).await?;
         let mut back = durable(cx, "once", "d").await?;
-        check_eq!(recv_payloads(&mut back, 2).await?, strings(&["a", "b"]), "first return");
+        check_eq!(
+            recv_payloads(&mut back, 2).await?,
+            strings(&["a", "b"]),
+            "first return"
+        );
         drop(back);
         let mut again = durable(cx, "once", "d").await?;
         stays_quiet(&mut again, "second return, nothing published meanwhile").await?;
         publish(cx, "once", &["c"]).await?;
-        check_eq!(recv_payloads(&mut again, 1).await?, strings(&["c"]), "after a new publish");
+        check_eq!(
+            recv_payloads(&mut again, 1).await?,
+            strings(&["c"]),
+            "after a new publish"
+        );
         Ok(())
     }
 
@@ -171,19 +201,43 @@ pub mod pubsub_persistent {
         let mut x = durable(cx, "pos", "x").await?;
         let mut y = durable(cx, "pos", "y").await?;
         publish(cx, "pos", &["p1"]).await?;
-        check_eq!(recv_payloads(&mut x, 1).await?, strings(&["p1"]), "x, both connected");
-        check_eq!(recv_payloads(&mut y, 1).await?, strings(&["p1"]), "y, both connected");
+        check_eq!(
+            recv_payloads(&mut x, 1).await?,
+            strings(&["p1"]),
+            "x, both connected"
+        );
+        check_eq!(
+            recv_payloads(&mut y, 1).await?,
+            strings(&["p1"]),
+            "y, both connected"
+        );
         drop(x);
         publish(cx, "pos", &["p2"]).await?;
-        check_eq!(recv_payloads(&mut y, 1).await?, strings(&["p2"]), "y while x is away");
+        check_eq!(
+            recv_payloads(&mut y, 1).await?,
+            strings(&["p2"]),
+            "y while x is away"
+        );
         drop(y);
         publish(cx, "pos", &["p3"]).await?;
         let mut x = durable(cx, "pos", "x").await?;
-        check_eq!(recv_payloads(&mut x, 2).await?, strings(&["p2", "p3"]), "x on return");
+        check_eq!(
+            recv_payloads(&mut x, 2).await?,
+            strings(&["p2", "p3"]),
+            "x on return"
+        );
         let mut y = durable(cx, "pos", "y").await?;
-        check_eq!(recv_payloads(&mut y, 1).await?, strings(&["p3"]), "y on return");
-        stays_quiet(&mut x, "x after catching up").await?;
-        stays_quiet(&mut y, "y after catching up").await?;
+        check_eq!(
+            recv_payloads(&mut y, 1).await?,
+            strings(&["p3"]),
+            "y on return"
+        );
+        let quiet = tokio::join!(
+            stays_quiet(&mut x, "x after catching up"),
+            stays_quiet(&mut y, "y after catching up"),
+        );
+        quiet.0?;
+        quiet.1?;
         Ok(())
     }
 
@@ -192,19 +246,35 @@ pub mod pubsub_persistent {
     pub async fn last_message_id_is_last_published(cx: &mut Case) -> CaseResult {
         let ids = publish(cx, "last", &["1", "2", "3"]).await?;
         publish(cx, "last-other", &["x"]).await?;
-        check_eq!(last_id(cx, "last").await?, ids.last().cloned(), "GetLastMessageID(last)");
+        check_eq!(
+            last_id(cx, "last").await?,
+            ids.last().cloned(),
+            "GetLastMessageID(last)"
+        );
         let more = publish(cx, "last", &["4"]).await?;
-        check_eq!(last_id(cx, "last").await?, more.last().cloned(), "after one more");
+        check_eq!(
+            last_id(cx, "last").await?,
+            more.last().cloned(),
+            "after one more"
+        );
         Ok(())
     }
 
     /// GetLastMessageID of a topic nothing was published to persistently is NOT_FOUND, in this
     /// namespace even when another namespace published to it.
     pub async fn last_message_id_of_empty_topic_not_found(cx: &mut Case) -> CaseResult {
-        check_eq!(last_id(cx, "never").await?, None, "GetLastMessageID(never) (None = NOT_FOUND)");
+        check_eq!(
+            last_id(cx, "never").await?,
+            None,
+            "GetLastMessageID(never) (None = NOT_FOUND)"
+        );
         let other = cx.other_namespace();
         publish_in(cx, &other, "never", &["elsewhere"]).await?;
-        check_eq!(last_id(cx, "never").await?, None, "after a publish in another namespace");
+        check_eq!(
+            last_id(cx, "never").await?,
+            None,
+            "after a publish in another namespace"
+        );
         Ok(())
     }
 
@@ -228,10 +298,18 @@ pub mod pubsub_persistent {
         publish_in(cx, &other, "iso", &["theirs"]).await?;
         publish(cx, "iso", &["mine"]).await?;
         let mut back = durable(cx, "iso", "d").await?;
-        check_eq!(recv_payloads(&mut back, 1).await?, strings(&["mine"]), "this namespace");
+        check_eq!(
+            recv_payloads(&mut back, 1).await?,
+            strings(&["mine"]),
+            "this namespace"
+        );
         stays_quiet(&mut back, "this namespace, after its one message").await?;
         let mut theirs = durable_in(cx, &other, "iso", "d").await?;
-        check_eq!(recv_payloads(&mut theirs, 1).await?, strings(&["theirs"]), "other namespace");
+        check_eq!(
+            recv_payloads(&mut theirs, 1).await?,
+            strings(&["theirs"]),
+            "other namespace"
+        );
         Ok(())
     }
 

@@ -162,12 +162,21 @@ pub mod pubsub_wildcards {
         let mut tail = subscribe_pattern(cx, "a.>").await?;
         let mut exact = subscribe(cx, "a.b").await?;
         publish_to(cx, &["a.b", "a.b", "a.b"]).await?;
-        for (name, sub) in [("a.*", &mut star), ("a.>", &mut tail)] {
-            check_eq!(recv(sub, 3).await?.len(), 3usize, "messages for {name}");
-            stays_quiet(sub, "after the three messages").await?;
-        }
-        check_eq!(recv(&mut exact, 3).await?.len(), 3usize, "messages for the exact subscriber");
-        stays_quiet(&mut exact, "after the three messages").await?;
+        check_eq!(recv(&mut star, 3).await?.len(), 3usize, "messages for a.*");
+        check_eq!(recv(&mut tail, 3).await?.len(), 3usize, "messages for a.>");
+        check_eq!(
+            recv(&mut exact, 3).await?.len(),
+            3usize,
+            "messages for the exact subscriber"
+        );
+        let quiet = tokio::join!(
+            stays_quiet(&mut star, "a.*, after the three messages"),
+            stays_quiet(&mut tail, "a.>, after the three messages"),
+            stays_quiet(&mut exact, "exact subscriber, after the three messages"),
+        );
+        quiet.0?;
+        quiet.1?;
+        quiet.2?;
         Ok(())
     }
 
@@ -178,8 +187,16 @@ pub mod pubsub_wildcards {
         let mut theirs = subscribe_pattern_in(cx, &other, ">").await?;
         publish_in(cx, &other, "x.y", "theirs").await?;
         publish(cx, "x.y", "mine").await?;
-        check_eq!(recv_payloads(&mut mine, 1).await?, strings(&["mine"]), "this namespace");
-        check_eq!(recv_payloads(&mut theirs, 1).await?, strings(&["theirs"]), "other namespace");
+        check_eq!(
+            recv_payloads(&mut mine, 1).await?,
+            strings(&["mine"]),
+            "this namespace"
+        );
+        check_eq!(
+            recv_payloads(&mut theirs, 1).await?,
+            strings(&["theirs"]),
+            "other namespace"
+        );
         stays_quiet(&mut mine, "this namespace, after its one message").await?;
         Ok(())
     }

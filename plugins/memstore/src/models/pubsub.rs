@@ -194,7 +194,7 @@ impl PubSubService {
                 .last_persistent
                 .insert(message.topic.clone(), id.clone());
         }
-        if self.faults.has("drop_every_10th_message") && space.published % 10 == 0 {
+        if self.faults.has("drop_every_10th_message") && space.published.is_multiple_of(10) {
             return Ok(id);
         }
         if !message.ordering_key.is_empty() && self.faults.has("reorder_within_key") {
@@ -220,7 +220,8 @@ impl PubSubService {
             if sub.closing || !self.selects(&sub.selector, &message, kind) {
                 continue;
             }
-            if self.faults.has("durable_redelivers_all") && matches!(sub.selector, Selector::Durable(_))
+            if self.faults.has("durable_redelivers_all")
+                && matches!(sub.selector, Selector::Durable(_))
             {
                 sub.history.push(message.clone());
             }
@@ -351,13 +352,19 @@ fn pattern_matches(pattern: &[String], tokens: &[&str], star_many: bool) -> bool
             (1..=tokens.len()).any(|n| pattern_matches(rest, &tokens[n..], star_many))
         }
         "*" => !tokens.is_empty() && pattern_matches(rest, &tokens[1..], star_many),
-        literal => tokens.first() == Some(&literal) && pattern_matches(rest, &tokens[1..], star_many),
+        literal => {
+            tokens.first() == Some(&literal) && pattern_matches(rest, &tokens[1..], star_many)
+        }
     }
 }
 
 /// Splits a pattern into tokens, or says why it is invalid.
 fn parse_pattern(pattern: &str) -> Result<Vec<String>, Status> {
-    let invalid = |why: &str| Err(Status::invalid_argument(format!("pattern {pattern:?}: {why}")));
+    let invalid = |why: &str| {
+        Err(Status::invalid_argument(format!(
+            "pattern {pattern:?}: {why}"
+        )))
+    };
     if pattern.is_empty() {
         return invalid("must not be empty");
     }
@@ -508,7 +515,10 @@ impl PubSubBasicInterface for PubSubService {
         Ok(Response::new(stream))
     }
 
-    async fn unsubscribe(&self, request: Request<UnsubscribeRequest>) -> Reply<UnsubscribeResponse> {
+    async fn unsubscribe(
+        &self,
+        request: Request<UnsubscribeRequest>,
+    ) -> Reply<UnsubscribeResponse> {
         let req = request.into_inner();
         let mut state = lock(&self.state);
         let sub = state
