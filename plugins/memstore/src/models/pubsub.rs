@@ -153,25 +153,27 @@ enum Pop {
     Wait(Arc<Notify>),
 }
 
-impl PubSubService {
+impl Space {
+    /// A new message with the next id of the namespace.
     fn new_message(
-        &self,
-        space: &mut Space,
+        &mut self,
         topic: String,
         payload: Vec<u8>,
         attributes: HashMap<String, String>,
         ordering_key: String,
     ) -> PubSubMessage {
-        space.published += 1;
+        self.published += 1;
         PubSubMessage {
-            message_id: space.published.to_string(),
+            message_id: self.published.to_string(),
             topic,
             payload,
             attributes,
             ordering_key,
         }
     }
+}
 
+impl PubSubService {
     /// Publishes a message of any kind and answers its id.
     fn publish(
         &self,
@@ -187,7 +189,7 @@ impl PubSubService {
         }
         let mut state = lock(&self.state);
         let space = state.spaces.entry(namespace).or_default();
-        let message = self.new_message(space, topic, payload, attributes, ordering_key);
+        let message = space.new_message(topic, payload, attributes, ordering_key);
         let id = message.message_id.clone();
         if kind == Kind::Persistent {
             space
@@ -267,14 +269,13 @@ impl PubSubService {
         }
         space.last_token += 1;
         let key = space.last_token;
-        let notify = Arc::new(Notify::new());
         space.subs.insert(
             key,
             Sub {
                 selector,
                 id,
                 queue: VecDeque::new(),
-                notify: notify.clone(),
+                notify: Arc::new(Notify::new()),
                 stream: key,
                 closing: false,
                 history: Vec::new(),
