@@ -20,7 +20,9 @@ pub mod pubsub_persistent {
     use std::future::Future;
 
     use crate::keyvalue::at_caller;
-    use crate::pubsub::{ids, numbered, recv, recv_payloads, stays_quiet, strings, Sub};
+    use crate::pubsub::{
+        ids, numbered, recv, recv_payloads, recv_to_end, stays_quiet, strings, Sub,
+    };
 
     /// SubscribeDurable (topic, name) in namespace `ns`; live once this returns.
     #[track_caller]
@@ -238,6 +240,32 @@ pub mod pubsub_persistent {
         );
         quiet.0?;
         quiet.1?;
+        Ok(())
+    }
+
+    /// A SubscribeDurable while the name's stream is still open takes the subscription over: the
+    /// old stream ends normally and new messages go to the new stream only.
+    pub async fn second_connection_takes_over(cx: &mut Case) -> CaseResult {
+        let mut old = durable(cx, "take", "d").await?;
+        publish(cx, "take", &["before"]).await?;
+        check_eq!(
+            recv_payloads(&mut old, 1).await?,
+            strings(&["before"]),
+            "old stream"
+        );
+        let mut new = durable(cx, "take", "d").await?;
+        publish(cx, "take", &["after"]).await?;
+        check_eq!(
+            recv_to_end(old).await?.len(),
+            0usize,
+            "old stream after the takeover"
+        );
+        check_eq!(
+            recv_payloads(&mut new, 1).await?,
+            strings(&["after"]),
+            "new stream"
+        );
+        stays_quiet(&mut new, "new stream, after its one message").await?;
         Ok(())
     }
 
