@@ -347,6 +347,10 @@ impl Parser<'_> {
     }
 
     fn claims(&mut self, list: &Value, model: Option<&str>, out: &mut Vec<Claim>) {
+        // `implements:` with nothing under it yet (a backend being added) claims nothing.
+        if list.is_null() {
+            return;
+        }
         let Some(items) = list.as_sequence() else {
             let at = self
                 .loc

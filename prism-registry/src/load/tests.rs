@@ -140,3 +140,9 @@ fn duplicate_backend_across_files() {
     assert!(e[0].file.ends_with("b.yaml") && e[0].line == 1, "{e:?}");
     assert!(e[0].message.contains("already declared"), "{e:?}");
 }
+
+#[test]
+fn empty_implements_claims_nothing() {
+    let b = ok("backend: fresh\nplugin: built-in\nimplements:\n  # keyvalue, soon\n");
+    assert!(b.claims.is_empty());
+}
