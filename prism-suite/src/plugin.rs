@@ -8,6 +8,7 @@
 //! dies". A normal exit stops children with SIGTERM, then SIGKILL after a grace period.
 
 mod launcher;
+mod port;
 pub(crate) mod process;
 
 use std::net::SocketAddr;

@@ -28,14 +28,23 @@ done
 cargo test --no-run --quiet -p prism-suites --test compliance 2>/dev/null
 cargo build --quiet -p prism-memstore --bin prism-memstore-plugin
 secs() { awk "BEGIN { printf \"%.2f\", $2 - $1 }"; }
+log=target/prism/stability-failure.log
+mkdir -p target/prism
+failed() {
+    echo "$out" >"$log"
+    # The harness's message: from "case ... failed" to the end of the plugin output.
+    echo "$out" | awk '/^case .* failed$/ { p = 1 } p && /^$/ { exit } p' | head -40
+    echo "$1 run $2 FAILED (full output in $log)"
+    exit 1
+}
 for runner in cargo-test nextest; do
     for i in $(seq 1 "$runs"); do
         start=$(date +%s.%N)
         if [ "$runner" = cargo-test ]; then
-            out=$(cargo test -q -p prism-suites --test compliance -- "${filters[@]}" 2>&1) || { echo "$out" | tail -40; echo "$runner run $i FAILED"; exit 1; }
+            out=$(cargo test -q -p prism-suites --test compliance -- "${filters[@]}" 2>&1) || failed "$runner" "$i"
             line=$(echo "$out" | grep 'test result')
         else
-            out=$(cargo nextest run -p prism-suites --test compliance -E "test(/::($regex)::/)" 2>&1) || { echo "$out" | tail -40; echo "$runner run $i FAILED"; exit 1; }
+            out=$(cargo nextest run -p prism-suites --test compliance -E "test(/::($regex)::/)" 2>&1) || failed "$runner" "$i"
             line=$(echo "$out" | grep 'Summary')
         fi
         echo "$runner run $i: $(secs "$start" "$(date +%s.%N)") s wall | $(echo "$line" | sed 's/^ *//')"

@@ -12,12 +12,15 @@ use std::time::Duration;
 use prism_registry::ProcessSpec;
 use tokio::time::Instant;
 
+use super::port::{free_port, listener_is_ours};
 use super::{is_serving, launcher, PluginError};
 
 /// Lines of plugin output kept for failure messages.
 const LOG_LINES: usize = 400;
 /// How long a plugin has to answer a health check after a failed case before it counts as hung.
 const HUNG_AFTER: Duration = Duration::from_secs(1);
+/// Ports tried before giving up on starting a plugin.
+const PORT_ATTEMPTS: usize = 3;
 /// How long a failed case waits for a dying plugin to finish exiting before probing its health.
 const EXIT_GRACE: Duration = Duration::from_millis(300);
 
@@ -32,6 +35,14 @@ pub struct ProcessPlugin {
     startup: Duration,
     log: Log,
     state: tokio::sync::Mutex<State>,
+}
+
+/// How an attempt to start the plugin on a port ended.
+enum Started {
+    /// Our child serves on the address.
+    Ours(Child, SocketAddr),
+    /// Another process answered on the port our child was meant to bind.
+    PortTaken(SocketAddr),
 }
 
 #[derive(Default)]
@@ -129,7 +140,25 @@ impl ProcessPlugin {
     }
 
     async fn start(&self) -> Result<(Child, SocketAddr), PluginError> {
-        let addr = free_port()?;
+        // A port another test process picked at the same moment: try again on a new one.
+        for _ in 0..PORT_ATTEMPTS - 1 {
+            match self.start_on(free_port()?).await? {
+                Started::Ours(child, addr) => return Ok((child, addr)),
+                Started::PortTaken(addr) => self.note(format!(
+                    "port {} was taken by another process; retrying",
+                    addr.port()
+                )),
+            }
+        }
+        match self.start_on(free_port()?).await? {
+            Started::Ours(child, addr) => Ok((child, addr)),
+            Started::PortTaken(addr) => Err(self.start_error(format!(
+                "another process answered on {addr} each of {PORT_ATTEMPTS} times"
+            ))),
+        }
+    }
+
+    async fn start_on(&self, addr: SocketAddr) -> Result<Started, PluginError> {
         let mut cmd = Command::new(&self.command[0]);
         cmd.args(&self.command[1..])
             .envs(&self.env)
@@ -151,7 +180,13 @@ impl ProcessPlugin {
         let deadline = Instant::now() + self.startup;
         loop {
             if is_serving(addr, Duration::from_millis(250)).await {
-                return Ok((child, addr));
+                if listener_is_ours(addr.port(), child.id()) == Some(false) {
+                    launcher::kill(child.id());
+                    let _ = child.wait();
+                    launcher::forget(child.id());
+                    return Ok(Started::PortTaken(addr));
+                }
+                return Ok(Started::Ours(child, addr));
             }
             if let Ok(Some(status)) = child.try_wait() {
                 launcher::forget(child.id());
@@ -233,11 +268,6 @@ impl ProcessPlugin {
         self.note(text.clone());
         Some(text)
     }
-}
-
-fn free_port() -> std::io::Result<SocketAddr> {
-    // The port is free when we look; the plugin binds it a few milliseconds later.
-    std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()
 }
 
 fn drain(stream: impl Read + Send + 'static, log: Log) {
