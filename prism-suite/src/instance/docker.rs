@@ -85,7 +85,13 @@ pub(super) fn start(
         let container = request
             .start()
             .await
-            .map_err(|e| format!("image {image}: {e}"))?;
+            .map_err(|e| {
+                format!(
+                    "image {image}: {e}\n    (an image that cannot be pulled here can be built locally, e.g. scripts/images/build-redis.sh, and named with {}=<image>; or use {}=native)",
+                    super::var_name(backend, "IMAGE"),
+                    super::var_name(backend, "PROVIDER")
+                )
+            })?;
         let host_port = container
             .get_host_port_ipv4(port)
             .await

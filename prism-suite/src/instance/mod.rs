@@ -28,7 +28,7 @@ mod tests;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::{File, OpenOptions};
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -369,7 +369,15 @@ fn find_or_start(
             return Ok(found);
         }
     }
-    let choice = choose(backend, spec, &system_probe())?;
+    let choice = match choose(backend, spec, &system_probe()) {
+        Ok(choice) => choice,
+        Err(e) => {
+            // Nothing was started, so no watcher will remove the lock file: do it now. A process
+            // waiting on it makes the same choice and fails the same way.
+            let _ = std::fs::remove_file(lock_path);
+            return Err(e);
+        }
+    };
     let provider = match &choice {
         Choice::External(_) => Provider::External,
         Choice::Docker { .. } => Provider::Docker,
@@ -427,7 +435,9 @@ fn find_or_start(
         started_here: true,
     };
     std::fs::write(state_path, state_text(&instance)).map_err(state_error(state_path))?;
-    eprintln!("{}", announcement(&instance));
+    // Straight to stderr: libtest captures `eprintln!` of test threads, and this line is meant to
+    // be seen once per run whether cases pass or fail.
+    let _ = writeln!(io::stderr().lock(), "{}", announcement(&instance));
     Ok(instance)
 }
 
