@@ -5,7 +5,7 @@
 # cargo nextest, SIGKILL of a test process under cargo test and under nextest), it counts the
 # containers labelled prism-suite=1 and the redis-server processes before and after (allowing the
 # watcher a few seconds), prints a table with each provider's time to ready, and exits 1 on any
-# leftover.
+# leftover. "during" is containers/servers while a hanging run is alive (before it is ended).
 #
 #   bash scripts/leak-check.sh                 # every provider available
 #   bash scripts/leak-check.sh native          # one provider
@@ -83,6 +83,7 @@ kill_test_process() {
 # subshells).
 run_ending() {
     local ending=$1 log=$2 pgid
+    during="-"
     case "$ending" in
         normal) PRISM_LEAK_MODE=pass "${probe_test[@]}" >"$log" 2>&1 ;;
         failing-case) PRISM_LEAK_MODE=fail "${probe_test[@]}" >"$log" 2>&1 ;;
@@ -91,6 +92,7 @@ run_ending() {
             PRISM_LEAK_MODE=hang "${probe_test[@]}" >"$log" 2>&1 &
             pgid=$!
             wait_hanging "$log" || echo "leak-check: probe never hung ($log)" >&2
+            during="$(containers)/$(servers)"
             if [ "$ending" = ctrl-c-cargo-test ]; then
                 kill -INT -- "-$pgid" # what a terminal's Ctrl-C does: SIGINT to the foreground group
             else
@@ -101,6 +103,7 @@ run_ending() {
             PRISM_LEAK_MODE=hang "${probe_nextest[@]}" >"$log" 2>&1 &
             pgid=$!
             wait_hanging "$log" || echo "leak-check: probe never hung ($log)" >&2
+            during="$(containers)/$(servers)"
             if [ "$ending" = ctrl-c-nextest ]; then
                 kill -INT -- "-$pgid"
             else
@@ -138,15 +141,15 @@ for provider in "${providers[@]}"; do
             verdict="$verdict (not provisioned, see $log)"
             leaks=1
         fi
-        rows+=("$(printf '| %-8s | %-32s | %4s | %4s -> %-4s | %4s -> %-4s | %8s | %s |' \
-            "$provider" "$ending" "$status" "$c0" "$c1" "$s0" "$s1" "${ready:--}" "$verdict")")
+        rows+=("$(printf '| %-8s | %-32s | %4s | %4s -> %-4s | %4s -> %-4s | %6s | %8s | %s |' \
+            "$provider" "$ending" "$status" "$c0" "$c1" "$s0" "$s1" "$during" "${ready:--}" "$verdict")")
         echo "${rows[-1]}"
     done
 done
 
 echo
-echo "| provider | ending                           | exit | containers   | redis-server | ready ms | verdict |"
-echo "|----------|----------------------------------|------|--------------|--------------|----------|---------|"
+echo "| provider | ending                           | exit | containers   | redis-server | during | ready ms | verdict |"
+echo "|----------|----------------------------------|------|--------------|--------------|--------|----------|---------|"
 printf '%s\n' "${rows[@]}"
 if [ "$leaks" = 1 ]; then
     echo "leak-check: FAILED (leftovers or runs that did not provision; logs in $logs)"

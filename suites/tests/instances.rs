@@ -23,7 +23,9 @@ const CHILD_ENV: &str = "PRISM_INSTANCES_CHILD";
 const BACKEND: &str = "fixture_redis";
 
 fn fixtures(dir: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(dir)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(dir)
 }
 
 fn obtain() -> Result<instance::Instance, String> {
@@ -105,7 +107,12 @@ fn one_instance_per_run_across_processes_removed_when_the_owner_ends() {
     let children: Vec<_> = (0..4)
         .map(|_| {
             Command::new(&exe)
-                .args(["--ignored", "--exact", "child_obtains_instance", "--nocapture"])
+                .args([
+                    "--ignored",
+                    "--exact",
+                    "child_obtains_instance",
+                    "--nocapture",
+                ])
                 .env(CHILD_ENV, "1")
                 .env(OWNER_ENV, owner_pid.to_string())
                 .stdout(Stdio::piped())
@@ -149,7 +156,10 @@ fn one_instance_per_run_across_processes_removed_when_the_owner_ends() {
     assert!(pings(&url), "the shared instance answers PING at {url}");
     let docker = lines[0].contains("provider=docker");
     let key_prefix = format!("{BACKEND}-{owner_pid}-");
-    assert!(!run_files(owner_pid).is_empty(), "state is kept in the run's files");
+    assert!(
+        !run_files(owner_pid).is_empty(),
+        "state is kept in the run's files"
+    );
     if docker {
         assert_eq!(containers_of(&key_prefix), 1, "one labelled container");
     }
@@ -158,11 +168,16 @@ fn one_instance_per_run_across_processes_removed_when_the_owner_ends() {
     owner.wait().expect("reap the owner");
     let deadline = Instant::now() + Duration::from_secs(8);
     while Instant::now() < deadline
-        && (pings(&url) || !run_files(owner_pid).is_empty() || (docker && containers_of(&key_prefix) > 0))
+        && (pings(&url)
+            || !run_files(owner_pid).is_empty()
+            || (docker && containers_of(&key_prefix) > 0))
     {
         std::thread::sleep(Duration::from_millis(100));
     }
-    assert!(!pings(&url), "the instance at {url} is stopped after the owner ended");
+    assert!(
+        !pings(&url),
+        "the instance at {url} is stopped after the owner ended"
+    );
     assert!(
         run_files(owner_pid).is_empty(),
         "the run's files are removed: {:?}",
@@ -182,7 +197,10 @@ fn threads_of_a_process_share_one_instance() {
         .collect();
     assert!(got.iter().all(|i| i.url == got[0].url), "{got:?}");
     assert!(got.iter().all(|i| i.started_here == got[0].started_here));
-    assert!(matches!(got[0].provider, Provider::Docker | Provider::Native));
+    assert!(matches!(
+        got[0].provider,
+        Provider::Docker | Provider::Native
+    ));
     assert!(pings(&got[0].url), "{got:?}");
 }
 
@@ -216,7 +234,9 @@ fn configured_native_without_the_server_is_a_clear_error() {
         .block_on(run_named(&dir, "fixture_forced", "keyvalue_basic", "set"))
         .expect("the case fails");
     assert!(
-        msg.contains("PRISM_FIXTURE_FORCED_PROVIDER=native, but `prism-no-such-server` is not on PATH"),
+        msg.contains(
+            "PRISM_FIXTURE_FORCED_PROVIDER=native, but `prism-no-such-server` is not on PATH"
+        ),
         "{msg}"
     );
     assert!(started.elapsed() < Duration::from_secs(5));
@@ -248,4 +268,3 @@ fn leak_probe() -> Result<(), String> {
         _ => Ok(()),
     }
 }
-
