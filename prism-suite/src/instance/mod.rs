@@ -189,7 +189,11 @@ pub(crate) fn choose(
     if let Some(url) = (probe.env)(&url_var) {
         return Ok(Choice::External(url));
     }
-    let image = (probe.env)(&image_var).or_else(|| spec.docker.as_ref().map(|d| d.image.clone()));
+    // The override replaces the image only: the port and readiness still come from the registry.
+    let image = spec
+        .docker
+        .as_ref()
+        .map(|d| (probe.env)(&image_var).unwrap_or_else(|| d.image.clone()));
     let program = spec.native.as_ref().map(|n| n.command[0].clone());
     let setup_docker = "install and start docker (bash scripts/setup-docker.sh)";
     let setup_native = |p: &str| format!("install `{p}` (bash scripts/setup-backends.sh)");
@@ -206,7 +210,7 @@ pub(crate) fn choose(
             ))),
             Some(Provider::Docker) => match image {
                 None => Err(configured(format!(
-                    "the registry gives no `instance.docker` for {backend} and {image_var} is not set"
+                    "the registry gives no `instance.docker` (image and port) for {backend}"
                 ))),
                 Some(_) if !(probe.docker_answers)() => Err(configured(format!(
                     "no docker daemon answers (`docker version`): {setup_docker}, or use PRISM_{}_PROVIDER=native",

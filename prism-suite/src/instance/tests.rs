@@ -143,3 +143,16 @@ fn announcement_names_provider_and_how_to_choose_another() {
     };
     assert_eq!(announcement(&i), "prism-suite: redis via docker (image redis:7, container abc on 127.0.0.1:1, ready in 420 ms); choose another with PRISM_REDIS_PROVIDER=native|docker or PRISM_REDIS_URL=<url>");
 }
+
+#[test]
+fn an_image_override_needs_the_registry_docker_section() {
+    let mut no_docker = spec();
+    no_docker.docker = None;
+    let env = |k: &str| (k == "PRISM_REDIS_IMAGE").then(|| "local/redis:7".to_owned());
+    let probe = Probe {
+        env: &env,
+        docker_answers: &|| true,
+        on_path: &|_| true,
+    };
+    assert_eq!(choose("redis", &no_docker, &probe), Ok(Choice::Native));
+}
