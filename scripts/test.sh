@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
 # Every test of the project, as CI runs it: formatting, lints, the whole workspace under
-# `cargo test`, then the compliance matrix again under nextest (a process per test, which is how
-# most users run it).
+# `cargo test`, the provisioning leak check, then the compliance matrix again under nextest (a
+# process per test, which is how most users run it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+
+# No container registry is reachable on the project's machines: point the docker provider at the
+# image built locally by scripts/images/build-redis.sh. A user with internet access who runs
+# `cargo test` directly gets the registry's official image (redis:7); a value already set wins.
+if docker image inspect prism-local/redis:7 >/dev/null 2>&1; then
+    export PRISM_REDIS_IMAGE="${PRISM_REDIS_IMAGE:-prism-local/redis:7}"
+    export PRISM_FIXTURE_REDIS_IMAGE="${PRISM_FIXTURE_REDIS_IMAGE:-prism-local/redis:7}"
+fi
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
@@ -12,5 +20,7 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo test --workspace"
 cargo test --workspace
+echo "== leak check (every way a run can end leaves no container or server behind)"
+bash scripts/leak-check.sh
 echo "== cargo nextest run (compliance matrix, a process per test)"
 cargo nextest run -p prism-suites --test compliance --no-fail-fast

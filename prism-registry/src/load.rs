@@ -8,7 +8,8 @@ use serde_yaml::{Mapping, Value};
 
 use crate::catalogue::{is_interface, model_of, nearest, nearest_interface, INTERFACES};
 use crate::model::{
-    Backend, Claim, ClaimStatus, PluginSpec, ProcessSpec, Registry, DEFAULT_STARTUP_TIMEOUT_MS,
+    Backend, Claim, ClaimStatus, DockerSpec, InstanceSpec, NativeSpec, PluginSpec, ProcessSpec,
+    Registry, DEFAULT_INSTANCE_TIMEOUT_MS, DEFAULT_STARTUP_TIMEOUT_MS,
 };
 use crate::RegistryError;
 
@@ -19,7 +20,11 @@ const TOP_FIELDS: &[&str] = &[
     "plugin",
     "implements",
     "interfaces",
+    "instance",
 ];
+const INSTANCE_FIELDS: &[&str] = &["url", "docker", "native", "startup_timeout_ms"];
+const DOCKER_FIELDS: &[&str] = &["image", "port", "ready_log", "args", "env"];
+const NATIVE_FIELDS: &[&str] = &["command", "ready_log"];
 const PLUGIN_FIELDS: &[&str] = &["command", "build", "env", "startup_timeout_ms"];
 const CLAIM_FIELDS: &[&str] = &["interface", "status", "reason"];
 const STATUSES: &[&str] = &["implemented", "planned"];
@@ -234,6 +239,11 @@ impl Parser<'_> {
             self.error(name_at, format!("backend `{name}` declares no interfaces: add `implements: [keyvalue_basic, ...]`"));
         }
         self.duplicates(&claims);
+        let instance = map.get("instance").and_then(|v| self.instance(v));
+        if instance.is_some() && plugin == Some(PluginSpec::BuiltIn) {
+            let at = self.loc.key("instance").unwrap_or(name_at);
+            self.error(at, "`instance` gives a plugin process its backend as PRISM_BACKEND_URL; a `plugin: built-in` cannot receive it: use `plugin: { command: [...] }`");
+        }
 
         Some(Backend {
             name,
@@ -241,7 +251,185 @@ impl Parser<'_> {
             file: self.file.to_path_buf(),
             plugin: plugin?,
             claims,
+            instance,
         })
+    }
+
+    /// Reports every key of `m` that is not in `fields`, with the nearest valid one. Keys are
+    /// looked up from `from` on, so `command` or `env` inside `instance` are not confused with the
+    /// plugin's.
+    fn unknown_keys(&mut self, m: &Mapping, fields: &[&str], what: &str, from: (usize, usize)) {
+        for key in m.keys().filter_map(Value::as_str) {
+            if !fields.contains(&key) {
+                let hint = nearest(key, fields.iter().copied())
+                    .map(|k| format!("did you mean `{k}`?"))
+                    .unwrap_or_else(|| format!("valid fields: {}", fields.join(", ")));
+                let at = self.loc.key_from(key, from.0).unwrap_or(from);
+                self.error(at, format!("unknown {what} field `{key}`; {hint}"));
+            }
+        }
+    }
+
+    fn instance(&mut self, value: &Value) -> Option<InstanceSpec> {
+        let at = self.loc.key("instance").unwrap_or((0, 0));
+        let Some(m) = value.as_mapping() else {
+            self.error(
+                at,
+                "`instance` is a mapping with `url` and `docker` and/or `native`",
+            );
+            return None;
+        };
+        self.unknown_keys(m, INSTANCE_FIELDS, "instance", at);
+        let url = match m.get("url") {
+            Some(Value::String(u)) if !u.trim().is_empty() => u.clone(),
+            Some(_) => {
+                let at = self.loc.key_from("url", at.0).unwrap_or(at);
+                self.error(at, "`url` is the non-empty connection string the plugin gets, e.g. \"redis://${HOST}:${PORT}\"");
+                return None;
+            }
+            None => {
+                self.error(at, "`instance` needs `url: \"<scheme>://${HOST}:${PORT}\"`: what the plugin gets as PRISM_BACKEND_URL");
+                return None;
+            }
+        };
+        let docker = match m.get("docker") {
+            None => None,
+            Some(v) => Some(self.docker(v, at)?),
+        };
+        let native = match m.get("native") {
+            None => None,
+            Some(v) => Some(self.native(v, at)?),
+        };
+        let startup_timeout_ms = match m.get("startup_timeout_ms") {
+            None => DEFAULT_INSTANCE_TIMEOUT_MS,
+            Some(v) => match v.as_u64() {
+                Some(ms) if ms > 0 => ms,
+                _ => {
+                    let at = self.loc.key_from("startup_timeout_ms", at.0).unwrap_or(at);
+                    self.error(
+                        at,
+                        "`startup_timeout_ms` is a positive number of milliseconds",
+                    );
+                    return None;
+                }
+            },
+        };
+        Some(InstanceSpec {
+            url,
+            docker,
+            native,
+            startup_timeout_ms,
+        })
+    }
+
+    fn docker(&mut self, value: &Value, instance_at: (usize, usize)) -> Option<DockerSpec> {
+        let at = self
+            .loc
+            .key_from("docker", instance_at.0)
+            .unwrap_or(instance_at);
+        let Some(m) = value.as_mapping() else {
+            self.error(at, "`docker` is a mapping with `image` and `port`");
+            return None;
+        };
+        self.unknown_keys(m, DOCKER_FIELDS, "docker", at);
+        let image = match m.get("image") {
+            Some(Value::String(i)) if !i.trim().is_empty() => i.clone(),
+            _ => {
+                let at = self.loc.key_from("image", at.0).unwrap_or(at);
+                self.error(at, "`docker` needs `image: \"name:tag\"`");
+                return None;
+            }
+        };
+        let port = match m
+            .get("port")
+            .map(|p| p.as_u64().and_then(|p| u16::try_from(p).ok()))
+        {
+            Some(Some(p)) if p > 0 => p,
+            _ => {
+                let at = self.loc.key_from("port", at.0).unwrap_or(at);
+                self.error(
+                    at,
+                    "`docker` needs `port: <1-65535>`, the port the server listens on in the container",
+                );
+                return None;
+            }
+        };
+        let ready_log = self.ready_log(m, at)?;
+        let args = match m.get("args") {
+            None => Vec::new(),
+            Some(v) => match words(v) {
+                Some(a) => a,
+                None => {
+                    let at = self.loc.key_from("args", at.0).unwrap_or(at);
+                    self.error(at, "`args` is a string or a list of strings");
+                    return None;
+                }
+            },
+        };
+        let mut env = BTreeMap::new();
+        if let Some(v) = m.get("env") {
+            let env_at = self.loc.key_from("env", at.0).unwrap_or(at);
+            let Some(map) = v.as_mapping() else {
+                self.error(env_at, "`env` is a mapping of variable names to strings");
+                return None;
+            };
+            for (k, v) in map {
+                match (k.as_str(), scalar_string(v)) {
+                    (Some(k), Some(v)) => {
+                        env.insert(k.to_owned(), v);
+                    }
+                    _ => {
+                        self.error(env_at, "`env` values must be strings or numbers");
+                        return None;
+                    }
+                }
+            }
+        }
+        Some(DockerSpec {
+            image,
+            port,
+            ready_log,
+            args,
+            env,
+        })
+    }
+
+    fn native(&mut self, value: &Value, instance_at: (usize, usize)) -> Option<NativeSpec> {
+        let at = self
+            .loc
+            .key_from("native", instance_at.0)
+            .unwrap_or(instance_at);
+        let Some(m) = value.as_mapping() else {
+            self.error(at, "`native` is a mapping with `command`");
+            return None;
+        };
+        self.unknown_keys(m, NATIVE_FIELDS, "native", at);
+        let command = match m.get("command").map(words) {
+            Some(Some(c)) if !c.is_empty() => c,
+            _ => {
+                let at = self.loc.key_from("command", at.0).unwrap_or(at);
+                self.error(
+                    at,
+                    "`native` needs `command: [\"server\", \"--port\", \"${PORT}\", ...]`, a list of strings",
+                );
+                return None;
+            }
+        };
+        let ready_log = self.ready_log(m, at)?;
+        Some(NativeSpec { command, ready_log })
+    }
+
+    /// `ready_log`: absent (ready when the port accepts) or a non-empty string.
+    fn ready_log(&mut self, m: &Mapping, at: (usize, usize)) -> Option<Option<String>> {
+        match m.get("ready_log") {
+            None => Some(None),
+            Some(Value::String(s)) if !s.is_empty() => Some(Some(s.clone())),
+            Some(_) => {
+                let at = self.loc.key_from("ready_log", at.0).unwrap_or(at);
+                self.error(at, "`ready_log` is the text of a line the server writes when ready (leave it out to wait for the port)");
+                None
+            }
+        }
     }
 
     fn plugin(&mut self, value: &Value) -> Option<PluginSpec> {
@@ -557,6 +745,39 @@ impl<'a> Locator<'a> {
             rest.trim_start()
                 .starts_with(':')
                 .then(|| (i + 1, code.len() - trimmed.len() + 1))
+        })
+    }
+
+    /// 1-based (line, column) of `key` at or after 1-based line `from`: a block key starting a
+    /// line, else a `key:` inside a flow mapping (`docker: { image: x, prot: 1 }`).
+    fn key_from(&self, key: &str, from: usize) -> Option<(usize, usize)> {
+        let skip = from.saturating_sub(1);
+        let block = self
+            .lines
+            .iter()
+            .enumerate()
+            .skip(skip)
+            .find_map(|(i, line)| {
+                let code = strip_comment(line);
+                let trimmed = code.trim_start().trim_start_matches("- ").trim_start();
+                let rest = trimmed.strip_prefix(key)?;
+                rest.trim_start()
+                    .starts_with(':')
+                    .then(|| (i + 1, code.len() - trimmed.len() + 1))
+            });
+        block.or_else(|| {
+            self.lines
+                .iter()
+                .enumerate()
+                .skip(skip)
+                .find_map(|(i, line)| {
+                    let code = strip_comment(line);
+                    code.match_indices(key).find_map(|(col, _)| {
+                        let flow_key = is_token(code, col, key.len())
+                            && code[col + key.len()..].trim_start().starts_with(':');
+                        flow_key.then_some((i + 1, col + 1))
+                    })
+                })
         })
     }
 

@@ -35,6 +35,9 @@ pub struct Backend {
     pub plugin: PluginSpec,
     /// Claimed interfaces in file order.
     pub claims: Vec<Claim>,
+    /// How to get a real backend instance for the plugin (`instance:`); `None` when the plugin
+    /// needs none (an in-memory backend).
+    pub instance: Option<InstanceSpec>,
 }
 
 impl Backend {
@@ -71,6 +74,49 @@ pub struct ProcessSpec {
 
 /// Default for [`ProcessSpec::startup_timeout_ms`].
 pub const DEFAULT_STARTUP_TIMEOUT_MS: u64 = 15_000;
+
+/// How the providers start one backend instance (`instance:` in a registry file).
+///
+/// `${HOST}`, `${PORT}` and `${DIR}` in `url` and in `native.command` expand to where the instance
+/// listens and its fresh temporary directory; other `${VAR}`s expand from the environment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstanceSpec {
+    /// What the plugin gets as `PRISM_BACKEND_URL`, e.g. `redis://${HOST}:${PORT}`.
+    pub url: String,
+    /// How the docker provider starts it; `None` when there is no image.
+    pub docker: Option<DockerSpec>,
+    /// How the native provider starts it; `None` when there is no server binary to run.
+    pub native: Option<NativeSpec>,
+    /// How long an instance may take to become ready.
+    pub startup_timeout_ms: u64,
+}
+
+/// The docker provider's container (`instance.docker`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DockerSpec {
+    /// Image reference (`redis:7`); `PRISM_<BACKEND>_IMAGE` overrides it.
+    pub image: String,
+    /// Port the server listens on inside the container; published on a free host port.
+    pub port: u16,
+    /// A line the server writes when ready; `None`: ready when the published port accepts.
+    pub ready_log: Option<String>,
+    /// The container's command, replacing the image's; empty keeps the image's.
+    pub args: Vec<String>,
+    /// Extra environment of the container.
+    pub env: BTreeMap<String, String>,
+}
+
+/// The native provider's server process (`instance.native`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NativeSpec {
+    /// Program (looked up on PATH) and arguments, with `${PORT}` and `${DIR}`.
+    pub command: Vec<String>,
+    /// A line the server writes when ready; `None`: ready when the port accepts.
+    pub ready_log: Option<String>,
+}
+
+/// Default for [`InstanceSpec::startup_timeout_ms`].
+pub const DEFAULT_INSTANCE_TIMEOUT_MS: u64 = 30_000;
 
 /// One claimed interface.
 #[derive(Debug, Clone, PartialEq, Eq)]

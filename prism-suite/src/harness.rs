@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use prism_registry::{PluginSpec, Registry};
+use prism_registry::{InstanceSpec, PluginSpec, Registry};
 use tokio::runtime::Runtime;
 use tokio::sync::OnceCell;
 
@@ -99,7 +99,10 @@ async fn start_plugin(dir: PathBuf, backend: String) -> Result<Arc<Plugin>, Stri
                     .map_err(|e| format!("build step panicked: {e}"))?
                     .map_err(|e| e.to_string())?;
             }
-            let url = std::env::var(format!("PRISM_{}_URL", backend.to_uppercase())).ok();
+            let url = match &spec.instance {
+                Some(instance) => Some(provision(&backend, instance).await?),
+                None => std::env::var(crate::instance::var_name(&backend, "URL")).ok(),
+            };
             let p = ProcessPlugin::new(&backend, process, &root, &vars, url)
                 .map_err(|e| e.to_string())?;
             Plugin::process(Arc::new(p))
@@ -108,6 +111,24 @@ async fn start_plugin(dir: PathBuf, backend: String) -> Result<Arc<Plugin>, Stri
     // Start it now, so that a plugin that cannot start is reported once, as such.
     plugin.addr().await.map_err(|e| e.to_string())?;
     Ok(Arc::new(plugin))
+}
+
+/// The URL of the backend's instance for this run (see [`crate::instance`]). Provisioning blocks
+/// (it may wait for a container), so it runs on a thread of its own, not on a test's runtime.
+async fn provision(backend: &str, spec: &InstanceSpec) -> Result<String, String> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let (backend, spec) = (backend.to_owned(), spec.clone());
+    std::thread::Builder::new()
+        .name("prism-instance".into())
+        .spawn(move || {
+            let _ = tx.send(crate::instance::obtain(&backend, &spec));
+        })
+        .map_err(|e| format!("cannot start the provisioning thread: {e}"))?;
+    match rx.await {
+        Ok(Ok(instance)) => Ok(instance.url),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("provisioning the backend instance panicked".to_owned()),
+    }
 }
 
 /// The directory a registry's relative paths are resolved against: the nearest ancestor holding

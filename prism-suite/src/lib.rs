@@ -29,6 +29,7 @@ mod check;
 mod context;
 pub mod error;
 pub mod harness;
+pub mod instance;
 pub mod plugin;
 pub mod report;
 pub mod wait;

@@ -146,3 +146,95 @@ fn empty_implements_claims_nothing() {
     let b = ok("backend: fresh\nplugin: built-in\nimplements:\n  # keyvalue, soon\n");
     assert!(b.claims.is_empty());
 }
+
+const REDIS_INSTANCE: &str = r#"backend: redis
+plugin: { command: [redis-plugin] }
+implements: [keyvalue_basic]
+instance:
+  url: "redis://${HOST}:${PORT}"
+  docker: { image: "redis:7", port: 6379, ready_log: "Ready to accept connections" }
+  native:
+    command: ["redis-server", "--port", "${PORT}", "--save", "", "--dir", "${DIR}"]
+    ready_log: Ready to accept connections
+  startup_timeout_ms: 20000
+"#;
+
+#[test]
+fn instance_section() {
+    let b = ok(REDIS_INSTANCE);
+    let i = b.instance.expect("instance parsed");
+    assert_eq!(i.url, "redis://${HOST}:${PORT}");
+    assert_eq!(i.startup_timeout_ms, 20_000);
+    let d = i.docker.expect("docker");
+    assert_eq!((d.image.as_str(), d.port), ("redis:7", 6379));
+    assert_eq!(d.ready_log.as_deref(), Some("Ready to accept connections"));
+    assert!(d.args.is_empty() && d.env.is_empty());
+    let n = i.native.expect("native");
+    assert_eq!(n.command[0], "redis-server");
+    assert_eq!(n.command[4], "", "an empty argument stays an argument");
+    assert_eq!(n.ready_log.as_deref(), Some("Ready to accept connections"));
+}
+
+#[test]
+fn instance_defaults() {
+    let b = ok("backend: pg\nplugin: { command: [pg-plugin] }\nimplements: [keyvalue_basic]\ninstance:\n  url: postgres://${HOST}:${PORT}/db\n  native: { command: \"postgres -p ${PORT}\" }\n");
+    let i = b.instance.expect("instance");
+    assert_eq!(i.startup_timeout_ms, DEFAULT_INSTANCE_TIMEOUT_MS);
+    assert!(i.docker.is_none());
+    let n = i.native.expect("native");
+    assert_eq!(n.command, ["postgres", "-p", "${PORT}"]);
+    assert_eq!(n.ready_log, None);
+    assert_eq!(
+        ok("backend: m\nplugin: built-in\nimplements: [keyvalue_basic]\n").instance,
+        None
+    );
+}
+
+#[test]
+fn misspelt_instance_fields_are_errors_with_the_line() {
+    let text = REDIS_INSTANCE.replace("port: 6379", "prot: 6379");
+    let e = errs(&text);
+    assert_eq!(
+        e[0],
+        "b.yaml:6:31: unknown docker field `prot`; did you mean `port`?"
+    );
+    let text = REDIS_INSTANCE.replace("    ready_log: Ready", "    ready_logs: Ready");
+    assert_eq!(
+        errs(&text),
+        ["b.yaml:9:5: unknown native field `ready_logs`; did you mean `ready_log`?"]
+    );
+    let text = REDIS_INSTANCE.replace("  startup_timeout_ms", "  startup_timeout");
+    assert_eq!(
+        errs(&text),
+        ["b.yaml:10:3: unknown instance field `startup_timeout`; did you mean `startup_timeout_ms`?"]
+    );
+    let e = errs(
+        "backend: m\nplugin: { command: [p] }\nimplements: [keyvalue_basic]\ninstanse:\n  url: x\n",
+    );
+    assert_eq!(
+        e,
+        ["b.yaml:4:1: unknown field `instanse`; did you mean `instance`?"]
+    );
+}
+
+#[test]
+fn incomplete_instance_sections() {
+    let e = errs("backend: m\nplugin: { command: [p] }\nimplements: [keyvalue_basic]\ninstance:\n  docker: { image: x, port: 1 }\n");
+    assert!(
+        e[0].starts_with("b.yaml:4:1: `instance` needs `url:"),
+        "{e:?}"
+    );
+    let e = errs("backend: m\nplugin: { command: [p] }\nimplements: [keyvalue_basic]\ninstance:\n  url: x\n  docker: { image: x }\n");
+    assert!(
+        e[0].starts_with("b.yaml:6:3: `docker` needs `port:"),
+        "{e:?}"
+    );
+    let e = errs("backend: m\nplugin: { command: [p] }\nimplements: [keyvalue_basic]\ninstance:\n  url: x\n  native: { command: [] }\n");
+    assert!(
+        e[0].starts_with("b.yaml:6:13: `native` needs `command:"),
+        "{e:?}"
+    );
+    let e =
+        errs("backend: m\nplugin: built-in\nimplements: [keyvalue_basic]\ninstance:\n  url: x\n");
+    assert!(e[0].contains("cannot receive it"), "{e:?}");
+}

@@ -102,7 +102,13 @@ impl ProcessPlugin {
 
     /// One line saying what runs.
     pub fn describe(&self) -> String {
-        format!("process `{}`", self.command.join(" "))
+        match &self.backend_url {
+            Some(url) => format!(
+                "process `{}`, PRISM_BACKEND_URL={url}",
+                self.command.join(" ")
+            ),
+            None => format!("process `{}`", self.command.join(" ")),
+        }
     }
 
     /// The last `n` lines the plugin wrote to stdout or stderr.
@@ -315,7 +321,7 @@ fn signal_name(sig: i32) -> &'static str {
 }
 
 /// Expands `${NAME}` from `vars`, then from the environment.
-fn expand(word: &str, vars: &BTreeMap<&str, String>) -> Result<String, String> {
+pub(crate) fn expand(word: &str, vars: &BTreeMap<&str, String>) -> Result<String, String> {
     let mut out = String::new();
     let mut rest = word;
     while let Some(start) = rest.find("${") {

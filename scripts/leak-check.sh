@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Ends a short run against a provisioned backend (tests/fixtures/instances: a real Redis) in each way
+# a run can end, and checks that nothing is left behind: for every provider available here (docker,
+# native) and every ending (normal, failing case, panicking case, Ctrl-C of cargo test, Ctrl-C of
+# cargo nextest, SIGKILL of a test process under cargo test and under nextest), it counts the
+# containers labelled prism-suite=1 and the redis-server processes before and after (allowing the
+# watcher a few seconds), prints a table with each provider's time to ready, and exits 1 on any
+# leftover. "during" is containers/servers while a hanging run is alive (before it is ended).
+#
+#   bash scripts/leak-check.sh                 # every provider available
+#   bash scripts/leak-check.sh native          # one provider
+set -uo pipefail
+# Job control: each background run gets a process group of its own, as in a terminal, and keeps
+# SIGINT (a non-interactive shell would start it with SIGINT ignored, so Ctrl-C could not be played).
+set -m
+cd "$(dirname "$0")/.."
+
+export PRISM_FIXTURE_REDIS_IMAGE="${PRISM_FIXTURE_REDIS_IMAGE:-prism-local/redis:7}"
+unset PRISM_FIXTURE_REDIS_URL
+logs="target/prism/leak-check"
+mkdir -p "$logs"
+
+providers=("$@")
+if [ "${#providers[@]}" -eq 0 ]; then
+    if docker info >/dev/null 2>&1 && docker image inspect "$PRISM_FIXTURE_REDIS_IMAGE" >/dev/null 2>&1; then
+        providers+=(docker)
+    else
+        echo "leak-check: docker or $PRISM_FIXTURE_REDIS_IMAGE unavailable; skipping the docker provider" >&2
+    fi
+    if command -v redis-server >/dev/null 2>&1; then
+        providers+=(native)
+    else
+        echo "leak-check: redis-server not on PATH; skipping the native provider" >&2
+    fi
+fi
+if [ "${#providers[@]}" -eq 0 ]; then
+    echo "leak-check: no provider available (run scripts/setup-backends.sh)" >&2
+    exit 1
+fi
+
+echo "leak-check: building the probe"
+cargo build --quiet -p prism-memstore --bin prism-memstore-plugin || exit 1
+cargo test --quiet -p prism-suites --test instances --no-run || exit 1
+has_nextest=0
+cargo nextest --version >/dev/null 2>&1 && has_nextest=1
+
+containers() { docker ps -aq --filter label=prism-suite=1 2>/dev/null | wc -l; }
+servers() { pgrep -x redis-server | wc -l; }
+
+probe_test=(cargo test --quiet -p prism-suites --test instances -- --ignored --exact leak_probe --nocapture)
+probe_nextest=(cargo nextest run --no-fail-fast -p prism-suites --test instances --run-ignored only -E 'test(=leak_probe)' --no-capture)
+
+# Waits until the probe says it provisioned and hangs (at most 120 s).
+wait_hanging() {
+    local log=$1
+    for _ in $(seq 1 1200); do
+        grep -q "leak probe: provisioned; hanging" "$log" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# Every descendant of a pid (nextest puts each test process in a process group of its own).
+descendants() {
+    local child
+    for child in $(pgrep -P "$1"); do
+        echo "$child"
+        descendants "$child"
+    done
+}
+
+# SIGKILLs the test process (the test binary) running under the run started as $1.
+kill_test_process() {
+    local pid
+    for pid in $(descendants "$1"); do
+        if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'deps/instances-'; then
+            kill -KILL "$pid"
+        fi
+    done
+}
+
+# Runs one ending and sets `status` to the run's exit status (no subshell: job control is off in
+# subshells).
+run_ending() {
+    local ending=$1 log=$2 pgid
+    during="-"
+    case "$ending" in
+        normal) PRISM_LEAK_MODE=pass "${probe_test[@]}" >"$log" 2>&1 ;;
+        failing-case) PRISM_LEAK_MODE=fail "${probe_test[@]}" >"$log" 2>&1 ;;
+        panicking-case) PRISM_LEAK_MODE=panic "${probe_test[@]}" >"$log" 2>&1 ;;
+        ctrl-c-cargo-test | sigkill-test-process-cargo-test)
+            PRISM_LEAK_MODE=hang "${probe_test[@]}" >"$log" 2>&1 &
+            pgid=$!
+            wait_hanging "$log" || echo "leak-check: probe never hung ($log)" >&2
+            during="$(containers)/$(servers)"
+            if [ "$ending" = ctrl-c-cargo-test ]; then
+                kill -INT -- "-$pgid" # what a terminal's Ctrl-C does: SIGINT to the foreground group
+            else
+                kill_test_process "$pgid"
+            fi
+            wait "$pgid" ;;
+        ctrl-c-nextest | sigkill-test-process-nextest)
+            PRISM_LEAK_MODE=hang "${probe_nextest[@]}" >"$log" 2>&1 &
+            pgid=$!
+            wait_hanging "$log" || echo "leak-check: probe never hung ($log)" >&2
+            during="$(containers)/$(servers)"
+            if [ "$ending" = ctrl-c-nextest ]; then
+                kill -INT -- "-$pgid"
+            else
+                kill_test_process "$pgid"
+            fi
+            wait "$pgid" ;;
+    esac
+    status=$?
+}
+
+endings=(normal failing-case panicking-case ctrl-c-cargo-test sigkill-test-process-cargo-test)
+[ "$has_nextest" = 1 ] && endings+=(ctrl-c-nextest sigkill-test-process-nextest)
+
+rows=()
+leaks=0
+for provider in "${providers[@]}"; do
+    export PRISM_FIXTURE_REDIS_PROVIDER="$provider"
+    for ending in "${endings[@]}"; do
+        c0=$(containers) s0=$(servers)
+        log="$logs/$provider-$ending.log"
+        run_ending "$ending" "$log"
+        # The watcher polls every 200 ms and gives a server 2 s after SIGTERM.
+        for _ in $(seq 1 50); do
+            [ "$(containers)" -le "$c0" ] && [ "$(servers)" -le "$s0" ] && break
+            sleep 0.1
+        done
+        c1=$(containers) s1=$(servers)
+        ready=$(grep -o 'ready in [0-9]* ms' "$log" | head -1 | grep -o '[0-9]*')
+        verdict=clean
+        if [ "$c1" -gt "$c0" ] || [ "$s1" -gt "$s0" ]; then
+            verdict=LEFTOVER
+            leaks=1
+        fi
+        if [ -z "$ready" ]; then
+            verdict="$verdict (not provisioned, see $log)"
+            leaks=1
+        fi
+        rows+=("$(printf '| %-8s | %-32s | %4s | %4s -> %-4s | %4s -> %-4s | %6s | %8s | %s |' \
+            "$provider" "$ending" "$status" "$c0" "$c1" "$s0" "$s1" "$during" "${ready:--}" "$verdict")")
+        echo "${rows[-1]}"
+    done
+done
+
+echo
+echo "| provider | ending                           | exit | containers   | redis-server | during | ready ms | verdict |"
+echo "|----------|----------------------------------|------|--------------|--------------|--------|----------|---------|"
+printf '%s\n' "${rows[@]}"
+if [ "$leaks" = 1 ]; then
+    echo "leak-check: FAILED (leftovers or runs that did not provision; logs in $logs)"
+    exit 1
+fi
+echo "leak-check: nothing left behind"

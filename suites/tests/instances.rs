@@ -1,0 +1,270 @@
+//! Backend instances: chosen, started once per run, shared by threads and processes, and removed
+//! when the run's owner ends; a backend that no provider can serve fails with one clear message.
+//!
+//! `tests/fixtures/instances` provisions a real Redis for the memstore plugin (which ignores it),
+//! so the lifecycle is tested without a Redis plugin. The generated tests below run its
+//! keyvalue_basic cases through the provisioned path; the others check the lifecycle directly.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use prism_suite::harness::{registry, run_named, runtime};
+use prism_suite::instance::{self, Provider, OWNER_ENV};
+
+use prism_suites as _;
+
+prism_suite::compliance_matrix!(registry = "tests/fixtures/instances");
+
+/// Set in the child processes of `one_instance_per_run_across_processes`.
+const CHILD_ENV: &str = "PRISM_INSTANCES_CHILD";
+const BACKEND: &str = "fixture_redis";
+
+fn fixtures(dir: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(dir)
+}
+
+fn obtain() -> Result<instance::Instance, String> {
+    let reg = registry(&fixtures("instances"))?;
+    let spec = reg
+        .backend(BACKEND)
+        .and_then(|b| b.instance.clone())
+        .ok_or("fixture_redis has no instance")?;
+    instance::obtain(BACKEND, &spec).map_err(|e| e.to_string())
+}
+
+/// Whether the Redis behind `url` answers PING.
+fn pings(url: &str) -> bool {
+    let Some(addr) = url.strip_prefix("redis://") else {
+        return false;
+    };
+    let Ok(mut s) = TcpStream::connect(addr) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    let mut buf = [0u8; 7];
+    s.write_all(b"PING\r\n").is_ok() && s.read_exact(&mut buf).is_ok() && &buf == b"+PONG\r\n"
+}
+
+/// Body of the child processes: obtain the instance and say what was found.
+#[test]
+#[ignore = "a child process of one_instance_per_run_across_processes"]
+fn child_obtains_instance() {
+    if std::env::var_os(CHILD_ENV).is_none() {
+        return;
+    }
+    match obtain() {
+        Ok(i) => println!(
+            "CHILD provider={} started_here={} url={}",
+            i.provider, i.started_here, i.url
+        ),
+        Err(e) => println!("CHILD error={e}"),
+    }
+}
+
+/// The run's files for an owner pid (the key also holds the owner's start time).
+fn run_files(owner: u32) -> Vec<PathBuf> {
+    let prefix = format!("{BACKEND}-{owner}-");
+    std::fs::read_dir(instance::state_root())
+        .map(|d| {
+            d.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with(&prefix))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn containers_of(key_prefix: &str) -> usize {
+    let out = Command::new("docker")
+        .args(["ps", "-a", "--filter", "label=prism-suite=1", "--format"])
+        .arg("{{.Label \"prism-suite.run\"}}")
+        .output();
+    out.map(|o| {
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter(|l| l.starts_with(key_prefix))
+            .count()
+    })
+    .unwrap_or(0)
+}
+
+#[test]
+fn one_instance_per_run_across_processes_removed_when_the_owner_ends() {
+    // The run's owner: a process this test ends, standing in for a nextest runner.
+    let mut owner = Command::new("sleep")
+        .arg("120")
+        .spawn()
+        .expect("spawn the stand-in owner");
+    let owner_pid = owner.id();
+    let exe = std::env::current_exe().expect("test binary path");
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            Command::new(&exe)
+                .args([
+                    "--ignored",
+                    "--exact",
+                    "child_obtains_instance",
+                    "--nocapture",
+                ])
+                .env(CHILD_ENV, "1")
+                .env(OWNER_ENV, owner_pid.to_string())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn a child test process")
+        })
+        .collect();
+    let mut lines = Vec::new();
+    let mut stderr = String::new();
+    for child in children {
+        let out = child.wait_with_output().expect("child output");
+        stderr += &String::from_utf8_lossy(&out.stderr);
+        lines.extend(
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .filter(|l| l.starts_with("CHILD "))
+                .map(str::to_owned),
+        );
+    }
+    assert_eq!(lines.len(), 4, "{lines:?}\n{stderr}");
+    assert!(
+        !lines.iter().any(|l| l.contains("error=")),
+        "{lines:?}\n{stderr}"
+    );
+    let started = lines
+        .iter()
+        .filter(|l| l.contains("started_here=true"))
+        .count();
+    assert_eq!(started, 1, "exactly one process starts it: {lines:?}");
+    assert_eq!(
+        stderr.matches("prism-suite: fixture_redis via ").count(),
+        1,
+        "announced once per run:\n{stderr}"
+    );
+    let url = lines[0].split("url=").nth(1).unwrap_or_default().to_owned();
+    assert!(
+        lines.iter().all(|l| l.ends_with(&format!("url={url}"))),
+        "{lines:?}"
+    );
+    assert!(pings(&url), "the shared instance answers PING at {url}");
+    let docker = lines[0].contains("provider=docker");
+    let key_prefix = format!("{BACKEND}-{owner_pid}-");
+    assert!(
+        !run_files(owner_pid).is_empty(),
+        "state is kept in the run's files"
+    );
+    if docker {
+        assert_eq!(containers_of(&key_prefix), 1, "one labelled container");
+    }
+
+    owner.kill().expect("end the owner");
+    owner.wait().expect("reap the owner");
+    let deadline = Instant::now() + Duration::from_secs(8);
+    while Instant::now() < deadline
+        && (pings(&url)
+            || !run_files(owner_pid).is_empty()
+            || (docker && containers_of(&key_prefix) > 0))
+    {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        !pings(&url),
+        "the instance at {url} is stopped after the owner ended"
+    );
+    assert!(
+        run_files(owner_pid).is_empty(),
+        "the run's files are removed: {:?}",
+        run_files(owner_pid)
+    );
+    if docker {
+        assert_eq!(containers_of(&key_prefix), 0, "the container is removed");
+    }
+}
+
+#[test]
+fn threads_of_a_process_share_one_instance() {
+    let handles: Vec<_> = (0..6).map(|_| std::thread::spawn(obtain)).collect();
+    let got: Vec<_> = handles
+        .into_iter()
+        .map(|h| h.join().expect("thread").expect("instance"))
+        .collect();
+    assert!(got.iter().all(|i| i.url == got[0].url), "{got:?}");
+    assert!(got.iter().all(|i| i.started_here == got[0].started_here));
+    assert!(matches!(
+        got[0].provider,
+        Provider::Docker | Provider::Native
+    ));
+    assert!(pings(&got[0].url), "{got:?}");
+}
+
+#[test]
+fn no_provider_fails_every_case_with_one_clear_message_quickly() {
+    let dir = fixtures("instances_missing");
+    let started = Instant::now();
+    let first = runtime().block_on(run_named(&dir, "fixture_missing", "keyvalue_basic", "set"));
+    let again = runtime().block_on(run_named(&dir, "fixture_missing", "keyvalue_basic", "get"));
+    let took = started.elapsed();
+    let first = first.expect("the case fails");
+    assert!(
+        first.contains("no fixture_missing instance can be provided: the registry names no docker image, `prism-no-such-server` is not on PATH. To provide one: install `prism-no-such-server` (bash scripts/setup-backends.sh); or point at a running instance with PRISM_FIXTURE_MISSING_URL=<url>"),
+        "{first}"
+    );
+    let again = again.expect("the next case fails too");
+    assert_eq!(
+        again.lines().nth(1),
+        first.lines().nth(1),
+        "every case shows the same message"
+    );
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+}
+
+#[test]
+fn configured_native_without_the_server_is_a_clear_error() {
+    std::env::set_var("PRISM_FIXTURE_FORCED_PROVIDER", "native");
+    let dir = fixtures("instances_missing");
+    let started = Instant::now();
+    let msg = runtime()
+        .block_on(run_named(&dir, "fixture_forced", "keyvalue_basic", "set"))
+        .expect("the case fails");
+    assert!(
+        msg.contains(
+            "PRISM_FIXTURE_FORCED_PROVIDER=native, but `prism-no-such-server` is not on PATH"
+        ),
+        "{msg}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+/// What `scripts/leak-check.sh` runs: provisions fixture_redis through a case, then ends as
+/// `PRISM_LEAK_MODE` says: `pass`, `fail` (the test returns an error), `panic`, or `hang` (for
+/// Ctrl-C and SIGKILL from outside).
+#[test]
+#[ignore = "run by scripts/leak-check.sh"]
+fn leak_probe() -> Result<(), String> {
+    let outcome = runtime().block_on(run_named(
+        &fixtures("instances"),
+        BACKEND,
+        "keyvalue_basic",
+        "set_get_delete",
+    ));
+    if let Some(msg) = outcome {
+        return Err(msg);
+    }
+    match std::env::var("PRISM_LEAK_MODE").as_deref() {
+        Ok("fail") => Err("leak probe: failing on purpose".to_owned()),
+        Ok("panic") => panic!("leak probe: panicking on purpose"),
+        Ok("hang") => {
+            eprintln!("leak probe: provisioned; hanging until killed");
+            std::thread::sleep(Duration::from_secs(300));
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
