@@ -1,0 +1,57 @@
+//! prism-redis: the Prism interfaces over a real Redis.
+//!
+//! Namespaces are kept apart for real: every key, channel and stream the plugin touches is
+//! prefixed with the namespace (see [`keys`]), never shared by luck.
+
+#![warn(missing_docs)]
+
+// Every server must accept the suites' 1 MiB values with room to spare, in both directions.
+#[allow(unused_macros)] // used by the model modules as they land
+macro_rules! sized {
+    ($server:expr) => {
+        $server
+            .max_decoding_message_size(prism_proto::MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(prism_proto::MAX_MESSAGE_BYTES)
+    };
+}
+
+pub mod keys;
+mod models;
+
+use tokio::net::TcpListener;
+use tonic::transport::server::{Router, TcpIncoming};
+use tonic::transport::Server;
+use tonic_health::ServingStatus;
+
+/// A connection to the Redis the plugin serves from, shared by every service.
+#[derive(Clone)]
+pub struct Backend {
+    /// Multiplexed, reconnecting connection for ordinary commands.
+    pub conn: redis::aio::ConnectionManager,
+    /// The client, for dedicated connections (blocking commands, subscriptions).
+    pub client: redis::Client,
+}
+
+impl Backend {
+    /// Connects to the Redis at `url` (`redis://host:port`).
+    pub async fn connect(url: &str) -> redis::RedisResult<Self> {
+        let client = redis::Client::open(url)?;
+        let conn = redis::aio::ConnectionManager::new(client.clone()).await?;
+        Ok(Backend { conn, client })
+    }
+}
+
+/// A router serving every interface the plugin implements, and health reporting SERVING.
+pub async fn router(backend: Backend) -> Router {
+    let (reporter, health) = tonic_health::server::health_reporter();
+    reporter.set_service_status("", ServingStatus::Serving).await;
+    let router = Server::builder().add_service(health);
+    models::add_services(router, &backend)
+}
+
+/// Serves on an already-bound listener until the future is dropped.
+pub async fn serve(listener: TcpListener, backend: Backend) -> Result<(), tonic::transport::Error> {
+    // tonic leaves accepted sockets with Nagle on; first calls on a fresh channel would stall.
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    router(backend).await.serve_with_incoming(incoming).await
+}
