@@ -44,7 +44,9 @@ impl Backend {
 /// A router serving every interface the plugin implements, and health reporting SERVING.
 pub async fn router(backend: Backend) -> Router {
     let (reporter, health) = tonic_health::server::health_reporter();
-    reporter.set_service_status("", ServingStatus::Serving).await;
+    reporter
+        .set_service_status("", ServingStatus::Serving)
+        .await;
     let router = Server::builder().add_service(health);
     models::add_services(router, &backend)
 }

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use tokio::signal::unix::{signal, SignalKind};
 
 fn var(name: &str) -> Result<String, String> {
-    std::env::var(name).map_err(|_| format!("{name} is not set (the harness sets it; see the plugin protocol)"))
+    std::env::var(name)
+        .map_err(|_| format!("{name} is not set (the harness sets it; see the plugin protocol)"))
 }
 
 #[tokio::main]

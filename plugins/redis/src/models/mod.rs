@@ -4,11 +4,12 @@ use tonic::transport::server::Router;
 
 use crate::Backend;
 
+mod common;
 pub(crate) mod keyvalue;
 pub(crate) mod list;
+pub(crate) mod pubsub;
 pub(crate) mod set;
 pub(crate) mod sortedset;
-pub(crate) mod pubsub;
 pub(crate) mod stream;
 
 /// Adds the services of every model to `router`.
