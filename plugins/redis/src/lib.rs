@@ -23,6 +23,11 @@ use tonic::transport::server::{Router, TcpIncoming};
 use tonic::transport::Server;
 use tonic_health::ServingStatus;
 
+/// How long an ordinary command may take before the call fails.
+const RESPONSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// How long connecting to Redis may take.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// A connection to the Redis the plugin serves from, shared by every service.
 #[derive(Clone)]
 pub struct Backend {
@@ -36,8 +41,23 @@ impl Backend {
     /// Connects to the Redis at `url` (`redis://host:port`).
     pub async fn connect(url: &str) -> redis::RedisResult<Self> {
         let client = redis::Client::open(url)?;
-        let conn = redis::aio::ConnectionManager::new(client.clone()).await?;
+        // The crate's 500 ms response timeout is too tight for 1 MiB values on a loaded machine.
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_response_timeout(Some(RESPONSE_TIMEOUT))
+            .set_connection_timeout(Some(CONNECT_TIMEOUT));
+        let conn = redis::aio::ConnectionManager::new_with_config(client.clone(), config).await?;
         Ok(Backend { conn, client })
+    }
+
+    /// A connection of its own, for state that lives on a connection (WATCH, blocking commands);
+    /// without a response timeout, since a blocking command answers only when it is done.
+    pub async fn dedicated(&self) -> redis::RedisResult<redis::aio::MultiplexedConnection> {
+        let config = redis::AsyncConnectionConfig::new()
+            .set_response_timeout(None)
+            .set_connection_timeout(Some(CONNECT_TIMEOUT));
+        self.client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await
     }
 }
 

@@ -364,12 +364,7 @@ impl KeyValueTransactionalInterface for KeyValueService {
     async fn begin(&self, request: Request<BeginRequest>) -> Reply<BeginResponse> {
         let namespace = request.into_inner().namespace;
         // WATCH is per connection: each transaction gets its own.
-        let conn = self
-            .backend
-            .client
-            .get_multiplexed_async_connection()
-            .await
-            .st()?;
+        let conn = self.backend.dedicated().await.st()?;
         let txn = Txn {
             namespace,
             conn,
