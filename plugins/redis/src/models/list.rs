@@ -5,14 +5,18 @@
 
 use std::time::{Duration, Instant};
 
-use prism_proto::list::list_basic_interface_server::{ListBasicInterface, ListBasicInterfaceServer};
+use prism_proto::list::list_basic_interface_server::{
+    ListBasicInterface, ListBasicInterfaceServer,
+};
 use prism_proto::list::list_blocking_interface_server::{
     ListBlockingInterface, ListBlockingInterfaceServer,
 };
 use prism_proto::list::list_indexing_interface_server::{
     ListIndexingInterface, ListIndexingInterfaceServer,
 };
-use prism_proto::list::list_range_interface_server::{ListRangeInterface, ListRangeInterfaceServer};
+use prism_proto::list::list_range_interface_server::{
+    ListRangeInterface, ListRangeInterfaceServer,
+};
 use prism_proto::list::*;
 use redis::aio::ConnectionManager;
 use tonic::transport::server::Router;
@@ -170,7 +174,9 @@ impl ListIndexingInterface for ListService {
         match done {
             Ok(()) => Ok(Response::new(ListSetResponse {})),
             // "ERR no such key" (missing list) and "ERR index out of range".
-            Err(e) if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::ResponseError) => {
+            Err(e)
+                if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::ResponseError) =>
+            {
                 Err(out_of_range(&req.key, req.index))
             }
             Err(e) => Err(super::common::rerr(e)),
