@@ -517,7 +517,8 @@ impl Consumer {
     /// Delivers until the client goes away (or Redis fails), then hands its pending entries on.
     async fn run(mut self) {
         while !self.tx.is_closed() {
-            if self.round().await.is_err() {
+            if let Err(e) = self.round().await {
+                let _ = self.tx.send(Err(rerr(e)));
                 break;
             }
         }
