@@ -61,6 +61,14 @@ impl Backend {
     }
 }
 
+/// Fully qualified names of the gRPC services this plugin serves (besides health).
+pub fn services() -> impl Iterator<Item = &'static str> {
+    prism_proto::INTERFACES
+        .iter()
+        .filter(|i| models::SERVED.contains(&i.name))
+        .map(|i| i.service)
+}
+
 /// A router serving every interface the plugin implements, and health reporting SERVING.
 pub async fn router(backend: Backend) -> Router {
     let (reporter, health) = tonic_health::server::health_reporter();
@@ -76,4 +84,12 @@ pub async fn serve(listener: TcpListener, backend: Backend) -> Result<(), tonic:
     // tonic leaves accepted sockets with Nagle on; first calls on a fresh channel would stall.
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     router(backend).await.serve_with_incoming(incoming).await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_served_interface_has_a_proto() {
+        assert_eq!(super::services().count(), super::models::SERVED.len());
+    }
 }

@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use prism_proto::keyvalue::key_value_basic_interface_server::{
     KeyValueBasicInterface, KeyValueBasicInterfaceServer,
@@ -36,6 +37,10 @@ use super::common::{check_key, rerr, stream, ItemStream, OrStatus, Reply};
 use crate::{keys, Backend};
 
 const KIND: &str = "kv";
+
+/// How long an unused transaction lives: each holds a Redis connection, so abandoned ones
+/// (a client that never commits nor rolls back) must not pile up.
+const TXN_IDLE: Duration = Duration::from_secs(600);
 
 /// Adds the keyvalue services to `router`.
 pub(crate) fn add_services(router: Router, backend: &Backend) -> Router {
@@ -77,6 +82,8 @@ return 0
 /// An open transaction: its own connection (holding the WATCHes) and its buffered writes.
 struct Txn {
     namespace: String,
+    /// When a call last used it: abandoned transactions are dropped after [`TXN_IDLE`].
+    last_used: Instant,
     conn: MultiplexedConnection,
     watched: HashSet<String>,
     /// Buffered writes by Redis key; None is a delete.
@@ -195,7 +202,24 @@ impl KeyValueService {
         if txn.namespace != ns {
             return Err(wrong_namespace(id, &txn.namespace, ns));
         }
+        txn.last_used = Instant::now();
         f(txn).await
+    }
+
+    /// Forgets transactions unused for [`TXN_IDLE`] (dropping their connections).
+    fn reap_idle(&self) {
+        let mut txns = self.txns.lock().unwrap_or_else(PoisonError::into_inner);
+        txns.retain(|_, slot| match slot.try_lock() {
+            Ok(mut guard) => match guard.as_ref() {
+                Some(txn) if txn.last_used.elapsed() >= TXN_IDLE => {
+                    *guard = None;
+                    false
+                }
+                _ => true,
+            },
+            // In use right now: not idle.
+            Err(_) => true,
+        });
     }
 
     /// Takes the open transaction `id` of namespace `ns` out: it is finished from now on.
@@ -329,12 +353,22 @@ impl KeyValueTtlInterface for KeyValueService {
             )));
         }
         let rkey = keys::key(&req.namespace, KIND, &req.key);
-        let found: bool = redis::cmd("PEXPIRE")
+        let found: redis::RedisResult<bool> = redis::cmd("PEXPIRE")
             .arg(rkey)
             .arg(req.ttl_ms)
             .query_async(&mut self.conn())
-            .await
-            .st()?;
+            .await;
+        let found = match found {
+            Ok(found) => found,
+            // "invalid expire time": the deadline overflows Redis's clock.
+            Err(e) if matches!(e.kind(), redis::ErrorKind::Server(_)) => {
+                return Err(Status::invalid_argument(format!(
+                    "ttl_ms {} is too large: {e}",
+                    req.ttl_ms
+                )))
+            }
+            Err(e) => return Err(rerr(e)),
+        };
         Ok(Response::new(ExpireResponse { found }))
     }
 
@@ -365,8 +399,10 @@ impl KeyValueTransactionalInterface for KeyValueService {
         let namespace = request.into_inner().namespace;
         // WATCH is per connection: each transaction gets its own.
         let conn = self.backend.dedicated().await.st()?;
+        self.reap_idle();
         let txn = Txn {
             namespace,
+            last_used: Instant::now(),
             conn,
             watched: HashSet::new(),
             writes: BTreeMap::new(),
