@@ -2,11 +2,19 @@
 //!
 //! Namespaces are kept apart for real: every key, channel and stream the plugin touches is
 //! prefixed with the namespace (see [`keys`]), never shared by luck.
+//!
+//! Served (25 interfaces, see `models::SERVED`): keyvalue (basic, scan, ttl, transactional,
+//! batch, cas), list (basic, indexing, range, blocking), set (basic, operations, cardinality,
+//! random), sortedset (basic, range, rank, operations, lex), pubsub (basic, wildcards) and stream
+//! (basic, consumer_groups, replay, retention). Most calls are one Redis command; what Redis
+//! lacks lives in the plugin and is explained in each model's module doc: byte-order sorting,
+//! buffered transaction writes, per-subscription buffering and control-channel unsubscribe for
+//! pubsub, token-exact wildcard matching, and consumer redelivery for stream groups. That state
+//! (open transactions, live subscription ids, joined consumers) is per plugin process.
 
 #![warn(missing_docs)]
 
 // Every server must accept the suites' 1 MiB values with room to spare, in both directions.
-#[allow(unused_macros)] // used by the model modules as they land
 macro_rules! sized {
     ($server:expr) => {
         $server
