@@ -57,11 +57,14 @@ impl Backend {
         Ok(Backend { conn, client })
     }
 
-    /// A connection of its own, for state that lives on a connection (WATCH, blocking commands);
-    /// without a response timeout, since a blocking command answers only when it is done.
-    pub async fn dedicated(&self) -> redis::RedisResult<redis::aio::MultiplexedConnection> {
+    /// A connection of its own, for state that lives on a connection (WATCH, blocking commands).
+    /// A command on it may block up to `blocks_for` before the usual response timeout starts.
+    pub async fn dedicated(
+        &self,
+        blocks_for: std::time::Duration,
+    ) -> redis::RedisResult<redis::aio::MultiplexedConnection> {
         let config = redis::AsyncConnectionConfig::new()
-            .set_response_timeout(None)
+            .set_response_timeout(Some(RESPONSE_TIMEOUT.saturating_add(blocks_for)))
             .set_connection_timeout(Some(CONNECT_TIMEOUT));
         self.client
             .get_multiplexed_async_connection_with_config(&config)

@@ -398,7 +398,7 @@ impl KeyValueTransactionalInterface for KeyValueService {
     async fn begin(&self, request: Request<BeginRequest>) -> Reply<BeginResponse> {
         let namespace = request.into_inner().namespace;
         // WATCH is per connection: each transaction gets its own.
-        let conn = self.backend.dedicated().await.st()?;
+        let conn = self.backend.dedicated(Duration::ZERO).await.st()?;
         self.reap_idle();
         let txn = Txn {
             namespace,

@@ -94,7 +94,7 @@ impl ListService {
         let timeout = Duration::from_millis(req.timeout_ms.unsigned_abs());
         let arrived = Instant::now();
         // A blocked connection serves nothing else: one per call, dropped (closed) after it.
-        let mut conn = self.backend.dedicated().await.st()?;
+        let mut conn = self.backend.dedicated(timeout).await.st()?;
         let popped: Option<(String, Vec<u8>)> = redis::cmd(command)
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .arg(timeout.as_secs_f64())

@@ -17,6 +17,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use prism_proto::stream::stream_basic_interface_server::{
     StreamBasicInterface, StreamBasicInterfaceServer,
@@ -652,7 +653,11 @@ impl StreamConsumerGroupsInterface for StreamService {
         non_empty("group", &req.group)?;
         non_empty("consumer", &req.consumer)?;
         self.group(&req.namespace, &req.stream, &req.group).await?;
-        let conn = self.backend.dedicated().await.st()?;
+        let conn = self
+            .backend
+            .dedicated(Duration::from_millis(POLL_MS))
+            .await
+            .st()?;
         let live_key = (req.namespace.clone(), req.stream.clone(), req.group.clone());
         {
             let mut live = self.live.lock().unwrap_or_else(PoisonError::into_inner);
