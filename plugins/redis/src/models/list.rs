@@ -1,0 +1,272 @@
+//! The four list interfaces over Redis lists: one key `{ns}:list:<key>` per list.
+//!
+//! Redis semantics are the contract here (LPUSH order, LREM counts, LRANGE/LTRIM clamping), so
+//! each call is one Redis command; blocking pops run BLPOP/BRPOP on a connection of their own.
+
+use std::time::{Duration, Instant};
+
+use prism_proto::list::list_basic_interface_server::{
+    ListBasicInterface, ListBasicInterfaceServer,
+};
+use prism_proto::list::list_blocking_interface_server::{
+    ListBlockingInterface, ListBlockingInterfaceServer,
+};
+use prism_proto::list::list_indexing_interface_server::{
+    ListIndexingInterface, ListIndexingInterfaceServer,
+};
+use prism_proto::list::list_range_interface_server::{
+    ListRangeInterface, ListRangeInterfaceServer,
+};
+use prism_proto::list::*;
+use redis::aio::ConnectionManager;
+use tonic::transport::server::Router;
+use tonic::{Request, Response, Status};
+
+use super::common::{check_key, count, OrStatus, Reply};
+use crate::{keys, Backend};
+
+const KIND: &str = "list";
+
+/// Adds the list services to `router`.
+pub(crate) fn add_services(router: Router, backend: &Backend) -> Router {
+    let svc = ListService {
+        backend: backend.clone(),
+    };
+    router
+        .add_service(sized!(ListBasicInterfaceServer::new(svc.clone())))
+        .add_service(sized!(ListIndexingInterfaceServer::new(svc.clone())))
+        .add_service(sized!(ListRangeInterfaceServer::new(svc.clone())))
+        .add_service(sized!(ListBlockingInterfaceServer::new(svc)))
+}
+
+/// Serves every list interface.
+#[derive(Clone)]
+pub(crate) struct ListService {
+    backend: Backend,
+}
+
+impl ListService {
+    fn conn(&self) -> ConnectionManager {
+        self.backend.conn.clone()
+    }
+
+    async fn push(&self, command: &str, req: PushRequest) -> Reply<PushResponse> {
+        check_key(&req.key)?;
+        if req.values.is_empty() {
+            return Err(Status::invalid_argument("a push needs at least one value"));
+        }
+        let length: i64 = redis::cmd(command)
+            .arg(keys::key(&req.namespace, KIND, &req.key))
+            .arg(req.values)
+            .query_async(&mut self.conn())
+            .await
+            .st()?;
+        Ok(Response::new(PushResponse {
+            length: count(length),
+        }))
+    }
+
+    async fn pop(&self, command: &str, req: PopRequest) -> Reply<PopResponse> {
+        check_key(&req.key)?;
+        let value: Option<Vec<u8>> = redis::cmd(command)
+            .arg(keys::key(&req.namespace, KIND, &req.key))
+            .query_async(&mut self.conn())
+            .await
+            .st()?;
+        Ok(Response::new(PopResponse {
+            found: value.is_some(),
+            value: value.unwrap_or_default(),
+        }))
+    }
+
+    async fn blocking_pop(
+        &self,
+        command: &str,
+        req: BlockingPopRequest,
+    ) -> Reply<BlockingPopResponse> {
+        check_key(&req.key)?;
+        if req.timeout_ms <= 0 {
+            return Err(Status::invalid_argument(format!(
+                "timeout_ms must be positive, got {}",
+                req.timeout_ms
+            )));
+        }
+        let timeout = Duration::from_millis(req.timeout_ms.unsigned_abs());
+        let arrived = Instant::now();
+        // A blocked connection serves nothing else: one per call, dropped (closed) after it.
+        let mut conn = self.backend.dedicated(timeout).await.st()?;
+        let popped: Option<(String, Vec<u8>)> = redis::cmd(command)
+            .arg(keys::key(&req.namespace, KIND, &req.key))
+            .arg(timeout.as_secs_f64())
+            .query_async(&mut conn)
+            .await
+            .st()?;
+        let Some((_, value)) = popped else {
+            // Redis rounds its timer; the contract is "no earlier than timeout_ms".
+            tokio::time::sleep_until((arrived + timeout).into()).await;
+            return Ok(Response::new(BlockingPopResponse::default()));
+        };
+        Ok(Response::new(BlockingPopResponse { found: true, value }))
+    }
+}
+
+/// OUT_OF_RANGE for an index outside the list.
+fn out_of_range(key: &str, index: i64) -> Status {
+    Status::out_of_range(format!("index {index} is outside list {key:?}"))
+}
+
+#[tonic::async_trait]
+impl ListBasicInterface for ListService {
+    async fn push_left(&self, request: Request<PushRequest>) -> Reply<PushResponse> {
+        self.push("LPUSH", request.into_inner()).await
+    }
+
+    async fn push_right(&self, request: Request<PushRequest>) -> Reply<PushResponse> {
+        self.push("RPUSH", request.into_inner()).await
+    }
+
+    async fn pop_left(&self, request: Request<PopRequest>) -> Reply<PopResponse> {
+        self.pop("LPOP", request.into_inner()).await
+    }
+
+    async fn pop_right(&self, request: Request<PopRequest>) -> Reply<PopResponse> {
+        self.pop("RPOP", request.into_inner()).await
+    }
+
+    async fn length(&self, request: Request<LengthRequest>) -> Reply<LengthResponse> {
+        let req = request.into_inner();
+        check_key(&req.key)?;
+        let length: i64 = redis::cmd("LLEN")
+            .arg(keys::key(&req.namespace, KIND, &req.key))
+            .query_async(&mut self.conn())
+            .await
+            .st()?;
+        Ok(Response::new(LengthResponse {
+            length: count(length),
+        }))
+    }
+}
+
+#[tonic::async_trait]
+impl ListIndexingInterface for ListService {
+    async fn get(&self, request: Request<ListGetRequest>) -> Reply<ListGetResponse> {
+        let req = request.into_inner();
+        check_key(&req.key)?;
+        let value: Option<Vec<u8>> = redis::cmd("LINDEX")
+            .arg(keys::key(&req.namespace, KIND, &req.key))
+            .arg(req.index)
+            .query_async(&mut self.conn())
+            .await
+            .st()?;
+        let value = value.ok_or_else(|| out_of_range(&req.key, req.index))?;
+        Ok(Response::new(ListGetResponse { value }))
+    }
+
+    async fn set(&self, request: Request<ListSetRequest>) -> Reply<ListSetResponse> {
+        let req = request.into_inner();
+        check_key(&req.key)?;
+        let done: redis::RedisResult<()> = redis::cmd("LSET")
+            .arg(keys::key(&req.namespace, KIND, &req.key))
+            .arg(req.index)
+            .arg(req.value)
+            .query_async(&mut self.conn())
+            .await;
+        match done {
+            Ok(()) => Ok(Response::new(ListSetResponse {})),
+            // "ERR no such key" (missing list) and "ERR index out of range".
+            Err(e)
+                if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::ResponseError) =>
+            {
+                Err(out_of_range(&req.key, req.index))
+            }
+            Err(e) => Err(super::common::rerr(e)),
+        }
+    }
+
+    async fn insert(&self, request: Request<ListInsertRequest>) -> Reply<ListInsertResponse> {
+        let req = request.into_inner();
+        check_key(&req.key)?;
+        let rkey = keys::key(&req.namespace, KIND, &req.key);
+        let mut pipe = redis::pipe();
+        pipe.atomic()
+            .cmd("LINSERT")
+            .arg(&rkey)
+            .arg(if req.after { "AFTER" } else { "BEFORE" })
+            .arg(req.pivot)
+            .arg(req.value)
+            .cmd("LLEN")
+            .arg(&rkey);
+        let (inserted, length): (i64, i64) = pipe.query_async(&mut self.conn()).await.st()?;
+        Ok(Response::new(ListInsertResponse {
+            found: inserted > 0,
+            length: count(length),
+        }))
+    }
+
+    async fn remove(&self, request: Request<ListRemoveRequest>) -> Reply<ListRemoveResponse> {
+        let req = request.into_inner();
+        check_key(&req.key)?;
+        let removed: i64 = redis::cmd("LREM")
+            .arg(keys::key(&req.namespace, KIND, &req.key))
+            .arg(req.count)
+            .arg(req.value)
+            .query_async(&mut self.conn())
+            .await
+            .st()?;
+        Ok(Response::new(ListRemoveResponse {
+            removed: count(removed),
+        }))
+    }
+}
+
+#[tonic::async_trait]
+impl ListRangeInterface for ListService {
+    async fn get_range(&self, request: Request<GetRangeRequest>) -> Reply<GetRangeResponse> {
+        let req = request.into_inner();
+        check_key(&req.key)?;
+        let values: Vec<Vec<u8>> = redis::cmd("LRANGE")
+            .arg(keys::key(&req.namespace, KIND, &req.key))
+            .arg(req.start)
+            .arg(req.stop)
+            .query_async(&mut self.conn())
+            .await
+            .st()?;
+        Ok(Response::new(GetRangeResponse { values }))
+    }
+
+    async fn trim(&self, request: Request<TrimRequest>) -> Reply<TrimResponse> {
+        let req = request.into_inner();
+        check_key(&req.key)?;
+        let rkey = keys::key(&req.namespace, KIND, &req.key);
+        let mut pipe = redis::pipe();
+        pipe.atomic()
+            .cmd("LTRIM")
+            .arg(&rkey)
+            .arg(req.start)
+            .arg(req.stop)
+            .ignore()
+            .cmd("LLEN")
+            .arg(&rkey);
+        let (length,): (i64,) = pipe.query_async(&mut self.conn()).await.st()?;
+        Ok(Response::new(TrimResponse {
+            length: count(length),
+        }))
+    }
+}
+
+#[tonic::async_trait]
+impl ListBlockingInterface for ListService {
+    async fn blocking_pop_left(
+        &self,
+        request: Request<BlockingPopRequest>,
+    ) -> Reply<BlockingPopResponse> {
+        self.blocking_pop("BLPOP", request.into_inner()).await
+    }
+
+    async fn blocking_pop_right(
+        &self,
+        request: Request<BlockingPopRequest>,
+    ) -> Reply<BlockingPopResponse> {
+        self.blocking_pop("BRPOP", request.into_inner()).await
+    }
+}

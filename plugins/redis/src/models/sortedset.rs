@@ -1,0 +1,379 @@
+//! The five sortedset interfaces over Redis sorted sets: one key `{ns}:zset:<key>` per set.
+//!
+//! Redis orders equal scores by member bytes, as the protos ask. The plugin rejects NaN itself
+//! (Redis would too, with a less precise error) and validates lex bounds before Redis sees them.
+
+use prism_proto::sortedset::sorted_set_basic_interface_server::{
+    SortedSetBasicInterface, SortedSetBasicInterfaceServer,
+};
+use prism_proto::sortedset::sorted_set_lex_interface_server::{
+    SortedSetLexInterface, SortedSetLexInterfaceServer,
+};
+use prism_proto::sortedset::sorted_set_operations_interface_server::{
+    SortedSetOperationsInterface, SortedSetOperationsInterfaceServer,
+};
+use prism_proto::sortedset::sorted_set_range_interface_server::{
+    SortedSetRangeInterface, SortedSetRangeInterfaceServer,
+};
+use prism_proto::sortedset::sorted_set_rank_interface_server::{
+    SortedSetRankInterface, SortedSetRankInterfaceServer,
+};
+use prism_proto::sortedset::*;
+use redis::aio::ConnectionManager;
+use tonic::transport::server::Router;
+use tonic::{Request, Response, Status};
+
+use super::common::{OrStatus, Reply};
+use crate::{keys, Backend};
+
+const KIND: &str = "zset";
+
+/// Adds the sortedset services to `router`.
+pub(crate) fn add_services(router: Router, backend: &Backend) -> Router {
+    let svc = SortedSetService {
+        backend: backend.clone(),
+    };
+    router
+        .add_service(sized!(SortedSetBasicInterfaceServer::new(svc.clone())))
+        .add_service(sized!(SortedSetRangeInterfaceServer::new(svc.clone())))
+        .add_service(sized!(SortedSetRankInterfaceServer::new(svc.clone())))
+        .add_service(sized!(SortedSetOperationsInterfaceServer::new(svc.clone())))
+        .add_service(sized!(SortedSetLexInterfaceServer::new(svc)))
+}
+
+/// Serves every sortedset interface.
+#[derive(Clone)]
+pub(crate) struct SortedSetService {
+    backend: Backend,
+}
+
+fn non_empty(what: &str, value: &str) -> Result<(), Status> {
+    if value.is_empty() {
+        return Err(Status::invalid_argument(format!(
+            "{what} must not be empty"
+        )));
+    }
+    Ok(())
+}
+
+/// A score as Redis parses it (`+inf`, `-inf`, or a decimal that round-trips exactly).
+pub(crate) fn score_arg(score: f64) -> String {
+    if score == f64::INFINITY {
+        "+inf".to_owned()
+    } else if score == f64::NEG_INFINITY {
+        "-inf".to_owned()
+    } else {
+        // Debug prints the shortest decimal that parses back to the same f64.
+        format!("{score:?}")
+    }
+}
+
+/// A score bound of ZRANGEBYSCORE: `(x` when exclusive.
+pub(crate) fn score_bound(score: f64, exclusive: bool) -> String {
+    let bound = score_arg(score);
+    if exclusive {
+        format!("({bound}")
+    } else {
+        bound
+    }
+}
+
+/// INVALID_ARGUMENT unless `raw` is `-`, `+`, `[x` or `(x`.
+pub(crate) fn check_lex_bound(raw: &str) -> Result<(), Status> {
+    if raw == "-" || raw == "+" || raw.starts_with('[') || raw.starts_with('(') {
+        Ok(())
+    } else {
+        Err(Status::invalid_argument(format!(
+            "lex bound {raw:?} must be `-`, `+`, or start with `[` or `(`"
+        )))
+    }
+}
+
+fn scored(pairs: Vec<(String, f64)>) -> Vec<ScoredMember> {
+    pairs
+        .into_iter()
+        .map(|(member, score)| ScoredMember { member, score })
+        .collect()
+}
+
+/// LIMIT's count: -1 is "no limit" for Redis.
+fn limit_arg(limit: u32) -> i64 {
+    if limit == 0 {
+        -1
+    } else {
+        i64::from(limit)
+    }
+}
+
+impl SortedSetService {
+    fn conn(&self) -> ConnectionManager {
+        self.backend.conn.clone()
+    }
+
+    /// ZUNION / ZINTER over `names` of `ns`, with WEIGHTS and AGGREGATE, WITHSCORES.
+    async fn combine(
+        &self,
+        command: &str,
+        ns: &str,
+        names: &[String],
+        weights: &[f64],
+        aggregate: i32,
+    ) -> Result<Vec<ScoredMember>, Status> {
+        if names.is_empty() {
+            return Err(Status::invalid_argument("keys must name at least one set"));
+        }
+        names.iter().try_for_each(|k| non_empty("key", k))?;
+        if !weights.is_empty() && weights.len() != names.len() {
+            return Err(Status::invalid_argument(format!(
+                "{} weights for {} keys",
+                weights.len(),
+                names.len()
+            )));
+        }
+        if weights.iter().any(|w| w.is_nan()) {
+            return Err(Status::invalid_argument("a weight is NaN"));
+        }
+        let aggregate = match ScoreAggregate::try_from(aggregate) {
+            Ok(ScoreAggregate::Sum) => "SUM",
+            Ok(ScoreAggregate::Min) => "MIN",
+            Ok(ScoreAggregate::Max) => "MAX",
+            Err(_) => {
+                return Err(Status::invalid_argument(format!(
+                    "unknown aggregate {aggregate}"
+                )))
+            }
+        };
+        let mut cmd = redis::cmd(command);
+        cmd.arg(names.len());
+        for name in names {
+            cmd.arg(keys::key(ns, KIND, name));
+        }
+        if !weights.is_empty() {
+            cmd.arg("WEIGHTS");
+            for w in weights {
+                cmd.arg(score_arg(*w));
+            }
+        }
+        cmd.arg("AGGREGATE").arg(aggregate).arg("WITHSCORES");
+        let pairs: Vec<(String, f64)> = cmd.query_async(&mut self.conn()).await.st()?;
+        Ok(scored(pairs))
+    }
+}
+
+#[tonic::async_trait]
+impl SortedSetBasicInterface for SortedSetService {
+    async fn add(&self, request: Request<AddRequest>) -> Reply<AddResponse> {
+        let req = request.into_inner();
+        non_empty("key", &req.key)?;
+        non_empty("member", &req.member)?;
+        if req.score.is_nan() {
+            return Err(Status::invalid_argument("score must not be NaN"));
+        }
+        let added: i64 = redis::cmd("ZADD")
+            .arg(keys::key(&req.namespace, KIND, &req.key))
+            .arg(score_arg(req.score))
+            .arg(req.member)
+            .query_async(&mut self.conn())
+            .await
+            .st()?;
+        Ok(Response::new(AddResponse { added: added > 0 }))
+    }
+
+    async fn remove(&self, request: Request<RemoveRequest>) -> Reply<RemoveResponse> {
+        let req = request.into_inner();
+        non_empty("key", &req.key)?;
+        non_empty("member", &req.member)?;
+        let removed: i64 = redis::cmd("ZREM")
+            .arg(keys::key(&req.namespace, KIND, &req.key))
+            .arg(req.member)
+            .query_async(&mut self.conn())
+            .await
+            .st()?;
+        Ok(Response::new(RemoveResponse {
+            removed: removed > 0,
+        }))
+    }
+
+    async fn get_score(&self, request: Request<GetScoreRequest>) -> Reply<GetScoreResponse> {
+        let req = request.into_inner();
+        non_empty("key", &req.key)?;
+        non_empty("member", &req.member)?;
+        let score: Option<f64> = redis::cmd("ZSCORE")
+            .arg(keys::key(&req.namespace, KIND, &req.key))
+            .arg(&req.member)
+            .query_async(&mut self.conn())
+            .await
+            .st()?;
+        let score = score.ok_or_else(|| {
+            Status::not_found(format!(
+                "member {:?} of {:?} not found",
+                req.member, req.key
+            ))
+        })?;
+        Ok(Response::new(GetScoreResponse { score }))
+    }
+}
+
+#[tonic::async_trait]
+impl SortedSetRangeInterface for SortedSetService {
+    async fn get_range(&self, request: Request<GetRangeRequest>) -> Reply<GetRangeResponse> {
+        let req = request.into_inner();
+        non_empty("key", &req.key)?;
+        let mut cmd = redis::cmd("ZRANGE");
+        cmd.arg(keys::key(&req.namespace, KIND, &req.key))
+            .arg(req.start)
+            .arg(req.stop);
+        if req.reverse {
+            cmd.arg("REV");
+        }
+        cmd.arg("WITHSCORES");
+        let pairs: Vec<(String, f64)> = cmd.query_async(&mut self.conn()).await.st()?;
+        Ok(Response::new(GetRangeResponse {
+            members: scored(pairs),
+        }))
+    }
+
+    async fn get_range_by_score(
+        &self,
+        request: Request<GetRangeByScoreRequest>,
+    ) -> Reply<GetRangeByScoreResponse> {
+        let req = request.into_inner();
+        non_empty("key", &req.key)?;
+        if req.min.is_nan() || req.max.is_nan() {
+            return Err(Status::invalid_argument("score bounds must not be NaN"));
+        }
+        let pairs: Vec<(String, f64)> = redis::cmd("ZRANGEBYSCORE")
+            .arg(keys::key(&req.namespace, KIND, &req.key))
+            .arg(score_bound(req.min, req.min_exclusive))
+            .arg(score_bound(req.max, req.max_exclusive))
+            .arg("WITHSCORES")
+            .arg("LIMIT")
+            .arg(req.offset)
+            .arg(limit_arg(req.limit))
+            .query_async(&mut self.conn())
+            .await
+            .st()?;
+        Ok(Response::new(GetRangeByScoreResponse {
+            members: scored(pairs),
+        }))
+    }
+}
+
+#[tonic::async_trait]
+impl SortedSetRankInterface for SortedSetService {
+    async fn get_rank(&self, request: Request<GetRankRequest>) -> Reply<GetRankResponse> {
+        let req = request.into_inner();
+        non_empty("key", &req.key)?;
+        let rank: Option<u64> = redis::cmd("ZRANK")
+            .arg(keys::key(&req.namespace, KIND, &req.key))
+            .arg(req.member)
+            .query_async(&mut self.conn())
+            .await
+            .st()?;
+        Ok(Response::new(GetRankResponse {
+            found: rank.is_some(),
+            rank: rank.unwrap_or(0),
+        }))
+    }
+
+    async fn get_reverse_rank(
+        &self,
+        request: Request<GetReverseRankRequest>,
+    ) -> Reply<GetReverseRankResponse> {
+        let req = request.into_inner();
+        non_empty("key", &req.key)?;
+        let rank: Option<u64> = redis::cmd("ZREVRANK")
+            .arg(keys::key(&req.namespace, KIND, &req.key))
+            .arg(req.member)
+            .query_async(&mut self.conn())
+            .await
+            .st()?;
+        Ok(Response::new(GetReverseRankResponse {
+            found: rank.is_some(),
+            rank: rank.unwrap_or(0),
+        }))
+    }
+}
+
+#[tonic::async_trait]
+impl SortedSetOperationsInterface for SortedSetService {
+    async fn union(&self, request: Request<UnionRequest>) -> Reply<UnionResponse> {
+        let req = request.into_inner();
+        let members = self
+            .combine(
+                "ZUNION",
+                &req.namespace,
+                &req.keys,
+                &req.weights,
+                req.aggregate,
+            )
+            .await?;
+        Ok(Response::new(UnionResponse { members }))
+    }
+
+    async fn intersection(
+        &self,
+        request: Request<IntersectionRequest>,
+    ) -> Reply<IntersectionResponse> {
+        let req = request.into_inner();
+        let members = self
+            .combine(
+                "ZINTER",
+                &req.namespace,
+                &req.keys,
+                &req.weights,
+                req.aggregate,
+            )
+            .await?;
+        Ok(Response::new(IntersectionResponse { members }))
+    }
+}
+
+#[tonic::async_trait]
+impl SortedSetLexInterface for SortedSetService {
+    async fn get_range_by_lex(
+        &self,
+        request: Request<GetRangeByLexRequest>,
+    ) -> Reply<GetRangeByLexResponse> {
+        let req = request.into_inner();
+        non_empty("key", &req.key)?;
+        check_lex_bound(&req.min)?;
+        check_lex_bound(&req.max)?;
+        let members: Vec<String> = redis::cmd("ZRANGEBYLEX")
+            .arg(keys::key(&req.namespace, KIND, &req.key))
+            .arg(&req.min)
+            .arg(&req.max)
+            .arg("LIMIT")
+            .arg(req.offset)
+            .arg(limit_arg(req.limit))
+            .query_async(&mut self.conn())
+            .await
+            .st()?;
+        Ok(Response::new(GetRangeByLexResponse { members }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scores_round_trip_through_their_redis_form() {
+        for s in [0.0, -0.0, 1.5, -2.25, 1e300, 5e-324, 0.1 + 0.2, f64::MAX] {
+            assert_eq!(score_arg(s).parse::<f64>().expect("parses"), s);
+        }
+        assert_eq!(score_arg(f64::INFINITY), "+inf");
+        assert_eq!(score_arg(f64::NEG_INFINITY), "-inf");
+        assert_eq!(score_bound(1.0, true), "(1.0");
+    }
+
+    #[test]
+    fn lex_bounds_are_checked() {
+        for ok in ["-", "+", "[a", "(a", "[", "("] {
+            assert!(check_lex_bound(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "a", "-a", "+a"] {
+            assert!(check_lex_bound(bad).is_err(), "{bad}");
+        }
+    }
+}
