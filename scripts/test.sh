@@ -20,6 +20,8 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo test --workspace"
 cargo test --workspace
+echo "== the Redis keyvalue and list suites again, through the native provider"
+PRISM_REDIS_PROVIDER=native cargo test -p prism-suites --test compliance -- redis::keyvalue_ redis::list_
 echo "== leak check (every way a run can end leaves no container or server behind)"
 bash scripts/leak-check.sh
 echo "== cargo nextest run (compliance matrix, a process per test)"
