@@ -2,6 +2,7 @@
 # Compile time of the compliance test target per 1,000 generated tests, from synthetic registries
 # of N backends that each claim the six keyvalue interfaces. Only the test target is timed: its
 # dependencies and the suites library are built first, then tests/compliance.rs is touched.
+# Incremental compilation is off, so the timed build compiles every generated test from scratch.
 #
 #   bash scripts/measure/compile-time.sh [BACKENDS...]     (default: 1 14 27)
 set -euo pipefail
@@ -20,6 +21,7 @@ registry() {
     echo "$dir"
 }
 
+export CARGO_INCREMENTAL=0
 printf '%-9s %-7s %-9s\n' backends tests seconds
 rows=()
 for n in "${counts[@]}"; do
@@ -35,7 +37,7 @@ for n in "${counts[@]}"; do
     printf '%-9s %-7s %-9.2f\n' "$n" "$tests" "$secs"
     rows+=("$tests $secs")
 done
-unset PRISM_REGISTRY_DIR
+unset PRISM_REGISTRY_DIR CARGO_INCREMENTAL
 # Restore the real registry's build.
 touch suites/tests/compliance.rs
 cargo test --no-run --quiet -p prism-suites --test compliance 2>/dev/null
