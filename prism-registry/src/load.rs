@@ -270,6 +270,27 @@ impl Parser<'_> {
         }
     }
 
+    /// The `env` mapping of a section that starts at `at` (empty when absent).
+    fn env(&mut self, m: &Mapping, at: (usize, usize)) -> Option<BTreeMap<String, String>> {
+        let mut env = BTreeMap::new();
+        let Some(v) = m.get("env") else {
+            return Some(env);
+        };
+        let env_at = self.loc.key_from("env", at.0).unwrap_or(at);
+        let Some(map) = v.as_mapping() else {
+            self.error(env_at, "`env` is a mapping of variable names to strings");
+            return None;
+        };
+        for (k, v) in map {
+            let (Some(k), Some(v)) = (k.as_str(), scalar_string(v)) else {
+                self.error(env_at, "`env` values must be strings or numbers");
+                return None;
+            };
+            env.insert(k.to_owned(), v);
+        }
+        Some(env)
+    }
+
     fn instance(&mut self, value: &Value) -> Option<InstanceSpec> {
         let at = self.loc.key("instance").unwrap_or((0, 0));
         let Some(m) = value.as_mapping() else {
@@ -366,25 +387,7 @@ impl Parser<'_> {
                 }
             },
         };
-        let mut env = BTreeMap::new();
-        if let Some(v) = m.get("env") {
-            let env_at = self.loc.key_from("env", at.0).unwrap_or(at);
-            let Some(map) = v.as_mapping() else {
-                self.error(env_at, "`env` is a mapping of variable names to strings");
-                return None;
-            };
-            for (k, v) in map {
-                match (k.as_str(), scalar_string(v)) {
-                    (Some(k), Some(v)) => {
-                        env.insert(k.to_owned(), v);
-                    }
-                    _ => {
-                        self.error(env_at, "`env` values must be strings or numbers");
-                        return None;
-                    }
-                }
-            }
-        }
+        let env = self.env(m, at)?;
         Some(DockerSpec {
             image,
             port,
@@ -458,15 +461,7 @@ impl Parser<'_> {
     }
 
     fn process(&mut self, m: &Mapping, at: (usize, usize)) -> Option<PluginSpec> {
-        for key in m.keys().filter_map(Value::as_str) {
-            if !PLUGIN_FIELDS.contains(&key) {
-                let hint = nearest(key, PLUGIN_FIELDS.iter().copied())
-                    .map(|k| format!("did you mean `{k}`?"))
-                    .unwrap_or_else(|| format!("valid fields: {}", PLUGIN_FIELDS.join(", ")));
-                let key_at = self.loc.key(key).unwrap_or(at);
-                self.error(key_at, format!("unknown plugin field `{key}`; {hint}"));
-            }
-        }
+        self.unknown_keys(m, PLUGIN_FIELDS, "plugin", at);
         let command = match m.get("command").map(words) {
             Some(Some(c)) if !c.is_empty() => c,
             Some(_) => {
@@ -493,25 +488,7 @@ impl Parser<'_> {
                 }
             },
         };
-        let mut env = BTreeMap::new();
-        if let Some(v) = m.get("env") {
-            let Some(map) = v.as_mapping() else {
-                let at = self.loc.key("env").unwrap_or(at);
-                self.error(at, "`env` is a mapping of variable names to strings");
-                return None;
-            };
-            for (k, v) in map {
-                match (k.as_str(), scalar_string(v)) {
-                    (Some(k), Some(v)) => {
-                        env.insert(k.to_owned(), v);
-                    }
-                    _ => {
-                        let at = self.loc.key("env").unwrap_or(at);
-                        self.error(at, "`env` values must be strings or numbers");
-                    }
-                }
-            }
-        }
+        let env = self.env(m, at)?;
         let startup_timeout_ms = match m.get("startup_timeout_ms") {
             None => DEFAULT_STARTUP_TIMEOUT_MS,
             Some(v) => match v.as_u64() {
