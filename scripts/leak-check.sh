@@ -3,9 +3,10 @@
 # a run can end, and checks that nothing is left behind: for every provider available here (docker,
 # native) and every ending (normal, failing case, panicking case, Ctrl-C of cargo test, Ctrl-C of
 # cargo nextest, SIGKILL of a test process under cargo test and under nextest), it counts the
-# containers labelled prism-suite=1 and the redis-server processes before and after (allowing the
-# watcher a few seconds), prints a table with each provider's time to ready, and exits 1 on any
-# leftover. "during" is containers/servers while a hanging run is alive (before it is ended).
+# containers labelled prism-suite=1, the redis-server processes and the plugin processes (shared by
+# the run's test processes, stopped by their supervisor) before and after (allowing the watchers a
+# few seconds), prints a table with each provider's time to ready, and exits 1 on any
+# leftover. "during" is containers/servers/plugins while a hanging run is alive (before it ends).
 #
 #   bash scripts/leak-check.sh                 # every provider available
 #   bash scripts/leak-check.sh native          # one provider
@@ -46,6 +47,8 @@ cargo nextest --version >/dev/null 2>&1 && has_nextest=1
 
 containers() { docker ps -aq --filter label=prism-suite=1 2>/dev/null | wc -l; }
 servers() { pgrep -x redis-server | wc -l; }
+# A plugin process runs the plugin binary itself (its supervisor is an `sh` naming it later on).
+plugins() { pgrep -f '^[^ ]*/prism-[a-z]+-plugin' | wc -l; }
 
 probe_test=(cargo test --quiet -p prism-suites --test instances -- --ignored --exact leak_probe --nocapture)
 probe_nextest=(cargo nextest run --no-fail-fast -p prism-suites --test instances --run-ignored only -E 'test(=leak_probe)' --no-capture)
@@ -92,7 +95,7 @@ run_ending() {
             PRISM_LEAK_MODE=hang "${probe_test[@]}" >"$log" 2>&1 &
             pgid=$!
             wait_hanging "$log" || echo "leak-check: probe never hung ($log)" >&2
-            during="$(containers)/$(servers)"
+            during="$(containers)/$(servers)/$(plugins)"
             if [ "$ending" = ctrl-c-cargo-test ]; then
                 kill -INT -- "-$pgid" # what a terminal's Ctrl-C does: SIGINT to the foreground group
             else
@@ -103,7 +106,7 @@ run_ending() {
             PRISM_LEAK_MODE=hang "${probe_nextest[@]}" >"$log" 2>&1 &
             pgid=$!
             wait_hanging "$log" || echo "leak-check: probe never hung ($log)" >&2
-            during="$(containers)/$(servers)"
+            during="$(containers)/$(servers)/$(plugins)"
             if [ "$ending" = ctrl-c-nextest ]; then
                 kill -INT -- "-$pgid"
             else
@@ -122,18 +125,18 @@ leaks=0
 for provider in "${providers[@]}"; do
     export PRISM_FIXTURE_REDIS_PROVIDER="$provider"
     for ending in "${endings[@]}"; do
-        c0=$(containers) s0=$(servers)
+        c0=$(containers) s0=$(servers) p0=$(plugins)
         log="$logs/$provider-$ending.log"
         run_ending "$ending" "$log"
         # The watcher polls every 200 ms and gives a server 2 s after SIGTERM.
         for _ in $(seq 1 50); do
-            [ "$(containers)" -le "$c0" ] && [ "$(servers)" -le "$s0" ] && break
+            [ "$(containers)" -le "$c0" ] && [ "$(servers)" -le "$s0" ] && [ "$(plugins)" -le "$p0" ] && break
             sleep 0.1
         done
-        c1=$(containers) s1=$(servers)
+        c1=$(containers) s1=$(servers) p1=$(plugins)
         ready=$(grep -o 'ready in [0-9]* ms' "$log" | head -1 | grep -o '[0-9]*')
         verdict=clean
-        if [ "$c1" -gt "$c0" ] || [ "$s1" -gt "$s0" ]; then
+        if [ "$c1" -gt "$c0" ] || [ "$s1" -gt "$s0" ] || [ "$p1" -gt "$p0" ]; then
             verdict=LEFTOVER
             leaks=1
         fi
@@ -141,15 +144,15 @@ for provider in "${providers[@]}"; do
             verdict="$verdict (not provisioned, see $log)"
             leaks=1
         fi
-        rows+=("$(printf '| %-8s | %-32s | %4s | %4s -> %-4s | %4s -> %-4s | %6s | %8s | %s |' \
-            "$provider" "$ending" "$status" "$c0" "$c1" "$s0" "$s1" "$during" "${ready:--}" "$verdict")")
+        rows+=("$(printf '| %-8s | %-32s | %4s | %4s -> %-4s | %4s -> %-4s | %4s -> %-4s | %6s | %8s | %s |' \
+            "$provider" "$ending" "$status" "$c0" "$c1" "$s0" "$s1" "$p0" "$p1" "$during" "${ready:--}" "$verdict")")
         echo "${rows[-1]}"
     done
 done
 
 echo
-echo "| provider | ending                           | exit | containers   | redis-server | during | ready ms | verdict |"
-echo "|----------|----------------------------------|------|--------------|--------------|--------|----------|---------|"
+echo "| provider | ending                           | exit | containers   | redis-server | plugins      | during | ready ms | verdict |"
+echo "|----------|----------------------------------|------|--------------|--------------|--------------|--------|----------|---------|"
 printf '%s\n' "${rows[@]}"
 if [ "$leaks" = 1 ]; then
     echo "leak-check: FAILED (leftovers or runs that did not provision; logs in $logs)"

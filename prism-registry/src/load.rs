@@ -1,6 +1,7 @@
 //! Reading registry files: YAML syntax first (serde_yaml, which knows line and column), then the
 //! meaning of each field, with every mistake located by the line it stands on.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -699,20 +700,48 @@ fn to_snake(s: &str) -> String {
 /// Finds where a key or a scalar stands in the file text. serde_yaml's values carry no positions,
 /// so mistakes found after parsing are located by the token itself, outside comments.
 struct Locator<'a> {
+    /// Each line without its comment: every lookup scans them, so comments are cut once.
     lines: Vec<&'a str>,
+    /// Where each word stands, in file order, built on first use: every claimed interface is
+    /// located, and rescanning the file for each made loading quadratic.
+    words: OnceCell<HashMap<&'a str, Vec<(usize, usize)>>>,
 }
 
 impl<'a> Locator<'a> {
     fn new(text: &'a str) -> Self {
         Locator {
-            lines: text.lines().collect(),
+            lines: text.lines().map(strip_comment).collect(),
+            words: OnceCell::new(),
         }
+    }
+
+    fn words(&self) -> &HashMap<&'a str, Vec<(usize, usize)>> {
+        self.words.get_or_init(|| {
+            let mut words: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
+            for (i, line) in self.lines.iter().enumerate() {
+                let mut start = None;
+                for (col, c) in line.char_indices().chain([(line.len(), ' ')]) {
+                    match (is_word_char(c), start) {
+                        (true, None) => start = Some(col),
+                        (false, Some(from)) => {
+                            words
+                                .entry(&line[from..col])
+                                .or_default()
+                                .push((i + 1, from + 1));
+                            start = None;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            words
+        })
     }
 
     /// 1-based (line, column) of the line whose key is `key`.
     fn key(&self, key: &str) -> Option<(usize, usize)> {
         self.lines.iter().enumerate().find_map(|(i, line)| {
-            let code = strip_comment(line);
+            let code = *line;
             let trimmed = code.trim_start().trim_start_matches("- ").trim_start();
             let rest = trimmed.strip_prefix(key).or_else(|| {
                 trimmed
@@ -735,7 +764,7 @@ impl<'a> Locator<'a> {
             .enumerate()
             .skip(skip)
             .find_map(|(i, line)| {
-                let code = strip_comment(line);
+                let code = *line;
                 let trimmed = code.trim_start().trim_start_matches("- ").trim_start();
                 let rest = trimmed.strip_prefix(key)?;
                 rest.trim_start()
@@ -748,7 +777,7 @@ impl<'a> Locator<'a> {
                 .enumerate()
                 .skip(skip)
                 .find_map(|(i, line)| {
-                    let code = strip_comment(line);
+                    let code = *line;
                     code.match_indices(key).find_map(|(col, _)| {
                         let flow_key = is_token(code, col, key.len())
                             && code[col + key.len()..].trim_start().starts_with(':');
@@ -760,9 +789,12 @@ impl<'a> Locator<'a> {
 
     /// 1-based (line, column) of the `nth` (0-based) token-bounded occurrence of `scalar`.
     fn scalar(&self, scalar: &str, nth: usize) -> Option<(usize, usize)> {
+        if !scalar.is_empty() && scalar.chars().all(is_word_char) {
+            return self.words().get(scalar)?.get(nth).copied();
+        }
         let mut count = 0;
         for (i, line) in self.lines.iter().enumerate() {
-            let code = strip_comment(line);
+            let code = *line;
             for (col, _) in code.match_indices(scalar) {
                 if is_token(code, col, scalar.len()) {
                     if count == nth {
@@ -778,16 +810,19 @@ impl<'a> Locator<'a> {
     fn column_of(&self, line: usize, scalar: &str) -> usize {
         self.lines
             .get(line.wrapping_sub(1))
-            .and_then(|l| strip_comment(l).find(scalar))
+            .and_then(|l| l.find(scalar))
             .map_or(0, |c| c + 1)
     }
 }
 
+fn is_word_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '-'
+}
+
 fn is_token(code: &str, start: usize, len: usize) -> bool {
-    let word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
     let before = code[..start].chars().next_back();
     let after = code[start + len..].chars().next();
-    !before.is_some_and(word) && !after.is_some_and(word)
+    !before.is_some_and(is_word_char) && !after.is_some_and(is_word_char)
 }
 
 fn strip_comment(line: &str) -> &str {

@@ -32,6 +32,7 @@ pub mod harness;
 pub mod instance;
 pub mod plugin;
 pub mod report;
+pub mod run;
 pub mod wait;
 
 pub use catalogue::{BuiltinPlugin, CaseDef};

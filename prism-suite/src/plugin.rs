@@ -1,15 +1,14 @@
 //! Plugins under test: served in-process (`plugin: built-in`) or launched as processes that follow
 //! the plugin protocol (`PRISM_PLUGIN_ADDR`, `PRISM_BACKEND_URL`, `grpc.health.v1`).
 //!
-//! Long-lived things (in-process servers, health checks, child processes) never belong to a test's
-//! runtime, which `#[tokio::test]` drops when the test ends: servers run on the harness's own
-//! runtime and children are spawned from one launcher thread that lives as long as the process, so
-//! that `PR_SET_PDEATHSIG` (which fires when the spawning *thread* exits) means "when this process
-//! dies". A normal exit stops children with SIGTERM, then SIGKILL after a grace period.
+//! Long-lived things never belong to a test's runtime, which `#[tokio::test]` drops when the test
+//! ends: in-process servers run on the harness's own runtime, and plugin processes belong to the
+//! run (one per run, shared by its test processes, stopped by a supervisor when the run ends; see
+//! `process.rs`).
 
-mod launcher;
 mod port;
 pub(crate) mod process;
+mod supervisor;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -21,6 +20,7 @@ use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::HealthCheckRequest;
 
 pub use process::ProcessPlugin;
+pub use supervisor::state_root;
 
 use crate::catalogue;
 use crate::harness::runtime;

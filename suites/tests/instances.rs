@@ -18,7 +18,7 @@ use prism_suites as _;
 
 prism_suite::compliance_matrix!(registry = "tests/fixtures/instances");
 
-/// Set in the child processes of `one_instance_per_run_across_processes`.
+/// Set in the child processes of `one_instance_and_one_plugin_per_run_across_processes_removed_when_the_owner_ends`.
 const CHILD_ENV: &str = "PRISM_INSTANCES_CHILD";
 const BACKEND: &str = "fixture_redis";
 
@@ -52,7 +52,7 @@ fn pings(url: &str) -> bool {
 
 /// Body of the child processes: obtain the instance and say what was found.
 #[test]
-#[ignore = "a child process of one_instance_per_run_across_processes"]
+#[ignore = "a child process of one_instance_and_one_plugin_per_run_across_processes_removed_when_the_owner_ends"]
 fn child_obtains_instance() {
     if std::env::var_os(CHILD_ENV).is_none() {
         return;
@@ -64,21 +64,36 @@ fn child_obtains_instance() {
         ),
         Err(e) => println!("CHILD error={e}"),
     }
+    // A case through the plugin, which the run's processes share like the instance.
+    let failure = runtime().block_on(run_named(
+        &fixtures("instances"),
+        BACKEND,
+        "keyvalue_basic",
+        "set_get_delete",
+    ));
+    match failure {
+        None => println!("CHILD case passed"),
+        Some(msg) => println!("CHILD error=case failed: {}", msg.replace('\n', " | ")),
+    }
 }
 
-/// The run's files for an owner pid (the key also holds the owner's start time).
+/// The run's instance and plugin files for an owner pid (keys also hold the owner's start time).
 fn run_files(owner: u32) -> Vec<PathBuf> {
-    let prefix = format!("{BACKEND}-{owner}-");
-    std::fs::read_dir(instance::state_root())
-        .map(|d| {
-            d.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.file_name()
-                        .is_some_and(|n| n.to_string_lossy().starts_with(&prefix))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+    let ours = |name: &str| name.starts_with(BACKEND) && name.contains(&format!("-{owner}-"));
+    [instance::state_root(), prism_suite::plugin::state_root()]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(dir).into_iter().flatten())
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.file_name().is_some_and(|n| ours(&n.to_string_lossy())))
+        .collect()
+}
+
+/// Whether process `pid` runs (a zombie waiting to be reaped does not).
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit_once(')')
+            .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z'))
+    })
 }
 
 fn containers_of(key_prefix: &str) -> usize {
@@ -96,13 +111,14 @@ fn containers_of(key_prefix: &str) -> usize {
 }
 
 #[test]
-fn one_instance_per_run_across_processes_removed_when_the_owner_ends() {
+fn one_instance_and_one_plugin_per_run_across_processes_removed_when_the_owner_ends() {
     // The run's owner: a process this test ends, standing in for a nextest runner.
     let mut owner = Command::new("sleep")
         .arg("120")
         .spawn()
         .expect("spawn the stand-in owner");
     let owner_pid = owner.id();
+    let events = std::env::temp_dir().join(format!("prism-instances-events-{owner_pid}"));
     let exe = std::env::current_exe().expect("test binary path");
     let children: Vec<_> = (0..4)
         .map(|_| {
@@ -115,6 +131,7 @@ fn one_instance_per_run_across_processes_removed_when_the_owner_ends() {
                 ])
                 .env(CHILD_ENV, "1")
                 .env(OWNER_ENV, owner_pid.to_string())
+                .env(prism_suite::run::EVENTS_ENV, &events)
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -133,7 +150,7 @@ fn one_instance_per_run_across_processes_removed_when_the_owner_ends() {
                 .map(str::to_owned),
         );
     }
-    assert_eq!(lines.len(), 4, "{lines:?}\n{stderr}");
+    assert_eq!(lines.len(), 8, "{lines:?}\n{stderr}");
     assert!(
         !lines.iter().any(|l| l.contains("error=")),
         "{lines:?}\n{stderr}"
@@ -148,13 +165,50 @@ fn one_instance_per_run_across_processes_removed_when_the_owner_ends() {
         1,
         "announced once per run:\n{stderr}"
     );
-    let url = lines[0].split("url=").nth(1).unwrap_or_default().to_owned();
+    assert_eq!(
+        lines.iter().filter(|l| *l == "CHILD case passed").count(),
+        4,
+        "{lines:?}"
+    );
+    let events_text = std::fs::read_to_string(&events).unwrap_or_default();
+    std::fs::remove_file(&events).ok();
+    let started_plugins: Vec<&str> = events_text
+        .lines()
+        .filter(|l| l.starts_with(&format!("plugin {BACKEND} ")))
+        .collect();
+    assert_eq!(
+        started_plugins.len(),
+        1,
+        "one plugin process for the run's four processes:\n{events_text}"
+    );
+    assert_eq!(
+        events_text
+            .lines()
+            .filter(|l| l.starts_with(&format!("instance {BACKEND} ")))
+            .count(),
+        1,
+        "{events_text}"
+    );
+    let plugin_pid: u32 = started_plugins[0]
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("pid="))
+        .and_then(|p| p.parse().ok())
+        .expect("the plugin event names its pid");
+    assert!(alive(plugin_pid), "the plugin runs while the owner does");
+    let url = lines
+        .iter()
+        .find_map(|l| l.split("url=").nth(1))
+        .unwrap_or_default()
+        .to_owned();
     assert!(
-        lines.iter().all(|l| l.ends_with(&format!("url={url}"))),
+        lines
+            .iter()
+            .filter(|l| l.contains("url="))
+            .all(|l| l.ends_with(&format!("url={url}"))),
         "{lines:?}"
     );
     assert!(pings(&url), "the shared instance answers PING at {url}");
-    let docker = lines[0].contains("provider=docker");
+    let docker = lines.iter().any(|l| l.contains("provider=docker"));
     let key_prefix = format!("{BACKEND}-{owner_pid}-");
     assert!(
         !run_files(owner_pid).is_empty(),
@@ -169,6 +223,7 @@ fn one_instance_per_run_across_processes_removed_when_the_owner_ends() {
     let deadline = Instant::now() + Duration::from_secs(8);
     while Instant::now() < deadline
         && (pings(&url)
+            || alive(plugin_pid)
             || !run_files(owner_pid).is_empty()
             || (docker && containers_of(&key_prefix) > 0))
     {
@@ -177,6 +232,10 @@ fn one_instance_per_run_across_processes_removed_when_the_owner_ends() {
     assert!(
         !pings(&url),
         "the instance at {url} is stopped after the owner ended"
+    );
+    assert!(
+        !alive(plugin_pid),
+        "the plugin (pid {plugin_pid}) is stopped after the owner ended"
     );
     assert!(
         run_files(owner_pid).is_empty(),

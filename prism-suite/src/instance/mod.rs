@@ -19,7 +19,7 @@
 
 mod docker;
 mod external;
-mod native;
+pub(crate) mod native;
 mod watcher;
 
 #[cfg(test)]
@@ -39,8 +39,7 @@ use prism_registry::InstanceSpec;
 pub const CONTAINER_LABEL: &str = "prism-suite";
 /// Label naming the run a container belongs to; the watcher removes containers by it.
 pub const RUN_LABEL: &str = "prism-suite.run";
-/// Environment variable naming the owner process explicitly (tools and self-tests).
-pub const OWNER_ENV: &str = "PRISM_INSTANCE_OWNER";
+pub use crate::run::OWNER_ENV;
 
 /// Which provider serves a backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -274,29 +273,6 @@ pub fn state_root() -> PathBuf {
     std::env::temp_dir().join("prism-suite").join("instances")
 }
 
-/// The process whose end ends the run (see the module doc), and a key naming it uniquely.
-fn owner() -> (u32, String) {
-    let pid = std::env::var(OWNER_ENV)
-        .ok()
-        .and_then(|v| v.trim().parse::<u32>().ok())
-        .unwrap_or_else(|| {
-            if std::env::var_os("NEXTEST_RUN_ID").is_some() {
-                std::os::unix::process::parent_id()
-            } else {
-                std::process::id()
-            }
-        });
-    // The start time tells apart two owners that got the same pid at different times.
-    let started = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|stat| {
-            let after_comm = stat.rsplit_once(')')?.1.to_owned();
-            after_comm.split_whitespace().nth(19).map(str::to_owned)
-        })
-        .unwrap_or_else(|| "0".to_owned());
-    (pid, format!("{pid}-{started}"))
-}
-
 /// What a run's state file records, for the processes that did not start the instance.
 fn state_text(i: &Instance) -> String {
     format!(
@@ -334,10 +310,17 @@ fn state_error(path: &Path) -> impl Fn(io::Error) -> InstanceError + '_ {
 fn shared(backend: &str, spec: &InstanceSpec) -> Result<Instance, InstanceError> {
     let root = state_root();
     std::fs::create_dir_all(&root).map_err(state_error(&root))?;
-    let (owner_pid, owner_key) = owner();
+    let (owner_pid, owner_key) = crate::run::owner();
     let key = format!("{backend}-{owner_key}");
     let lock_path = root.join(format!("{key}.lock"));
     let state_path = root.join(format!("{key}.state"));
+    // The state file is replaced whole, so a started instance is found without the lock.
+    if let Some(found) = std::fs::read_to_string(&state_path)
+        .ok()
+        .and_then(|text| parse_state(backend, &text))
+    {
+        return Ok(found);
+    }
     let lock = OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -438,7 +421,12 @@ fn find_or_start(
         ready_ms,
         started_here: true,
     };
-    std::fs::write(state_path, state_text(&instance)).map_err(state_error(state_path))?;
+    crate::run::write_atomically(state_path, &state_text(&instance))
+        .map_err(state_error(state_path))?;
+    crate::run::record_event(&format!(
+        "instance {backend} {provider} ready_ms={ready_ms} pid={}",
+        std::process::id()
+    ));
     // Straight to stderr: libtest captures `eprintln!` of test threads, and this line is meant to
     // be seen once per run whether cases pass or fail.
     let _ = writeln!(io::stderr().lock(), "{}", announcement(&instance));

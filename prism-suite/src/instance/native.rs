@@ -24,7 +24,8 @@ pub(super) fn on_path(program: &str) -> bool {
     find(program).is_some()
 }
 
-fn find(program: &str) -> Option<PathBuf> {
+/// The program's path: as given when it names a path, else the first match on PATH.
+pub(crate) fn find(program: &str) -> Option<PathBuf> {
     let executable = |p: &Path| {
         p.metadata()
             .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)

@@ -1,54 +1,83 @@
-//! A plugin running as its own process.
+//! A plugin running as its own process, shared by every test process of a run.
+//!
+//! Under `cargo test` one process runs every case; under nextest every case is a process of its
+//! own, and a plugin started per process would cost more than most cases take. So a plugin is
+//! started once per run (see [`crate::run`]): the first process that needs it takes the plugin's
+//! file lock, starts it under a supervisor (see `supervisor.rs`) and writes a state file; the
+//! others read the state file. The plugin's identity is its command, environment and backend URL,
+//! so differently configured plugins (an injected fault, another instance) never share a process.
+//! Any process of the run can tell that the plugin crashed (its supervisor records the exit
+//! status), kill it when it hangs, restart it as the next generation, and quote its output (the
+//! supervisor appends it to the run's log).
 
-use std::collections::{BTreeMap, VecDeque};
-use std::io::{BufRead, BufReader, Read};
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::net::SocketAddr;
-use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use prism_registry::ProcessSpec;
 use tokio::time::Instant;
 
 use super::port::{free_port, listener_is_ours};
-use super::{is_serving, launcher, PluginError};
+use super::supervisor::{self, Files};
+use super::{is_serving, PluginError};
 
-/// Lines of plugin output kept for failure messages.
-const LOG_LINES: usize = 400;
 /// How long a plugin has to answer a health check after a failed case before it counts as hung.
 const HUNG_AFTER: Duration = Duration::from_secs(1);
 /// Ports tried before giving up on starting a plugin.
-const PORT_ATTEMPTS: usize = 3;
+const PORT_ATTEMPTS: u64 = 3;
 /// How long a failed case waits for a dying plugin to finish exiting before probing its health.
 const EXIT_GRACE: Duration = Duration::from_millis(300);
+/// How long a supervisor may take to record the exit of a plugin that is gone.
+const RECORD_GRACE: Duration = Duration::from_secs(2);
 
-type Log = Arc<Mutex<VecDeque<String>>>;
-
-/// A plugin process: started on first use, restarted when it crashed or hangs.
+/// A plugin process: started on first use in the run, restarted when it crashed or hangs.
 pub struct ProcessPlugin {
     backend: String,
     command: Vec<String>,
     env: BTreeMap<String, String>,
     backend_url: Option<String>,
     startup: Duration,
-    log: Log,
-    state: tokio::sync::Mutex<State>,
+    owner: u32,
+    files: Files,
+    /// The generation this process last used.
+    current: tokio::sync::Mutex<Option<Generation>>,
+}
+
+/// One start of the plugin; a restart is the next generation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Generation {
+    number: u64,
+    pid: u32,
+    addr: SocketAddr,
+}
+
+impl Generation {
+    fn to_text(self) -> String {
+        format!(
+            "generation={}\npid={}\naddr={}\n",
+            self.number, self.pid, self.addr
+        )
+    }
+
+    fn parse(text: &str) -> Option<Generation> {
+        let fields: BTreeMap<&str, &str> = text.lines().filter_map(|l| l.split_once('=')).collect();
+        Some(Generation {
+            number: fields.get("generation")?.parse().ok()?,
+            pid: fields.get("pid")?.parse().ok()?,
+            addr: fields.get("addr")?.parse().ok()?,
+        })
+    }
 }
 
 /// How an attempt to start the plugin on a port ended.
 enum Started {
-    /// Our child serves on the address.
-    Ours(Child, SocketAddr),
-    /// Another process answered on the port our child was meant to bind.
+    /// Our plugin serves on the address.
+    Ours(Generation),
+    /// Another process answered on the port our plugin was meant to bind.
     PortTaken(SocketAddr),
-}
-
-#[derive(Default)]
-struct State {
-    child: Option<Child>,
-    addr: Option<SocketAddr>,
 }
 
 impl ProcessPlugin {
@@ -76,7 +105,7 @@ impl ProcessPlugin {
         if command[0].contains('/') && Path::new(&command[0]).is_relative() {
             command[0] = root.join(&command[0]).display().to_string();
         }
-        let env = spec
+        let env: BTreeMap<String, String> = spec
             .env
             .iter()
             .map(|(k, v)| {
@@ -89,14 +118,19 @@ impl ProcessPlugin {
                 ))
             })
             .collect::<Result<_, PluginError>>()?;
+        let (owner, owner_key) = crate::run::owner();
+        let mut identity = DefaultHasher::new();
+        (&command, &env, &backend_url).hash(&mut identity);
+        let key = format!("{backend}-{:016x}-{owner_key}", identity.finish());
         Ok(ProcessPlugin {
             backend: backend.to_owned(),
             command,
             env,
             backend_url,
             startup: Duration::from_millis(spec.startup_timeout_ms),
-            log: Arc::default(),
-            state: tokio::sync::Mutex::default(),
+            owner,
+            files: Files::new(&key)?,
+            current: tokio::sync::Mutex::default(),
         })
     }
 
@@ -111,101 +145,172 @@ impl ProcessPlugin {
         }
     }
 
-    /// The last `n` lines the plugin wrote to stdout or stderr.
+    /// The last `n` lines the plugin wrote to stdout or stderr (in this run, every generation).
     pub fn log_tail(&self, n: usize) -> Vec<String> {
-        let log = self.log.lock().unwrap_or_else(|p| p.into_inner());
-        log.iter()
-            .skip(log.len().saturating_sub(n))
-            .cloned()
-            .collect()
+        self.files.log_tail(n)
     }
 
-    fn note(&self, line: String) {
-        push(&self.log, format!("[prism-suite] {line}"));
+    fn note(&self, line: &str) {
+        self.files.append_log(&format!("[prism-suite] {line}"));
     }
 
-    /// The address of a running, healthy plugin: starts it, or restarts it if it exited.
-    pub async fn ensure_running(&self) -> Result<SocketAddr, PluginError> {
-        let mut guard = self.state.lock().await;
-        let state = &mut *guard;
-        if let (Some(child), Some(addr)) = (state.child.as_mut(), state.addr) {
-            match child.try_wait() {
-                Ok(None) => return Ok(addr),
-                Ok(Some(status)) => {
-                    self.note(format!("plugin {}; restarting it", exit_text(status)));
-                    launcher::forget(child.id());
-                }
-                Err(e) => self.note(format!("cannot poll plugin: {e}; restarting it")),
-            }
-            state.child = None;
+    /// How generation `g` ended, or `None` while it runs.
+    async fn ended(&self, g: &Generation) -> Option<Ended> {
+        if let Some(ended) = self.recorded_exit(g.number) {
+            return Some(ended);
         }
-        let (child, addr) = self.start().await?;
-        state.child = Some(child);
-        state.addr = Some(addr);
-        Ok(addr)
+        if supervisor::alive(g.pid) {
+            return None;
+        }
+        // Gone but not yet recorded: its supervisor is about to write the status.
+        let deadline = Instant::now() + RECORD_GRACE;
+        while Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            if let Some(ended) = self.recorded_exit(g.number) {
+                return Some(ended);
+            }
+        }
+        Some(Ended::Unknown)
     }
 
-    async fn start(&self) -> Result<(Child, SocketAddr), PluginError> {
-        // A port another test process picked at the same moment: try again on a new one.
-        for _ in 0..PORT_ATTEMPTS - 1 {
-            match self.start_on(free_port()?).await? {
-                Started::Ours(child, addr) => return Ok((child, addr)),
-                Started::PortTaken(addr) => self.note(format!(
+    fn recorded_exit(&self, generation: u64) -> Option<Ended> {
+        let text = std::fs::read_to_string(self.files.exit(generation)).ok()?;
+        // The supervisor writes the status and a newline: a file without one is being written.
+        let code = text.strip_suffix('\n')?.trim().parse::<i32>().ok()?;
+        Some(Ended::from_shell(code))
+    }
+
+    /// The address of a running plugin: the run's current generation, or a new one if there is
+    /// none or it ended.
+    pub async fn ensure_running(&self) -> Result<SocketAddr, PluginError> {
+        let mut current = self.current.lock().await;
+        if let Some(g) = *current {
+            if self.ended(&g).await.is_none() {
+                return Ok(g.addr);
+            }
+        }
+        // The state file is replaced whole, so a running generation can be adopted without the lock.
+        if let Some(g) = self.last_started() {
+            if self.ended(&g).await.is_none() {
+                *current = Some(g);
+                return Ok(g.addr);
+            }
+        }
+        let lock = self.lock().await?;
+        let result = self.find_or_start().await;
+        // Unlocking fails only if the file is gone; the lock dies with the descriptor anyway.
+        let _ = File::unlock(&lock);
+        let g = result?;
+        *current = Some(g);
+        Ok(g.addr)
+    }
+
+    /// Takes the plugin's run-wide lock (other test processes may hold it while they start it).
+    async fn lock(&self) -> Result<File, PluginError> {
+        let path = self.files.lock();
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)?;
+        tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+            .await
+            .map_err(|e| PluginError::Io(std::io::Error::other(e)))?
+            .map_err(|e| self.start_error(format!("cannot lock {}: {e}", path.display())))
+    }
+
+    /// The generation the state file names: the last one started in the run.
+    fn last_started(&self) -> Option<Generation> {
+        let text = std::fs::read_to_string(self.files.state()).ok()?;
+        Generation::parse(&text)
+    }
+
+    /// Under the lock: the generation another process started, or a new one.
+    async fn find_or_start(&self) -> Result<Generation, PluginError> {
+        let mut number = 1;
+        if let Some(g) = self.last_started() {
+            match self.ended(&g).await {
+                None => return Ok(g),
+                Some(ended) => self.note(&format!("plugin {}; restarting it", ended.text())),
+            }
+            number = g.number + 1;
+        }
+        // A port another process picked at the same moment: try again on a new one.
+        for attempt in 0..PORT_ATTEMPTS {
+            match self.start(number + attempt).await? {
+                Started::Ours(g) => {
+                    crate::run::write_atomically(&self.files.state(), &g.to_text())?;
+                    crate::run::record_event(&format!(
+                        "plugin {} generation={} pid={} by={}",
+                        self.backend,
+                        g.number,
+                        g.pid,
+                        std::process::id()
+                    ));
+                    return Ok(g);
+                }
+                Started::PortTaken(addr) => self.note(&format!(
                     "port {} was taken by another process; retrying",
                     addr.port()
                 )),
             }
         }
-        match self.start_on(free_port()?).await? {
-            Started::Ours(child, addr) => Ok((child, addr)),
-            Started::PortTaken(addr) => Err(self.start_error(format!(
-                "another process answered on {addr} each of {PORT_ATTEMPTS} times"
-            ))),
-        }
+        Err(self.start_error(format!(
+            "another process answered on the plugin's port each of {PORT_ATTEMPTS} times"
+        )))
     }
 
-    async fn start_on(&self, addr: SocketAddr) -> Result<Started, PluginError> {
-        let mut cmd = Command::new(&self.command[0]);
-        cmd.args(&self.command[1..])
-            .envs(&self.env)
-            .env("PRISM_PLUGIN_ADDR", addr.to_string())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        if let Some(url) = &self.backend_url {
-            cmd.env("PRISM_BACKEND_URL", url);
-        }
-        let mut child =
-            launcher::spawn(cmd).map_err(|e| self.start_error(format!("cannot execute: {e}")))?;
-        if let Some(out) = child.stdout.take() {
-            drain(out, self.log.clone());
-        }
-        if let Some(err) = child.stderr.take() {
-            drain(err, self.log.clone());
-        }
-        let deadline = Instant::now() + self.startup;
-        loop {
-            if is_serving(addr, Duration::from_millis(250)).await {
-                if listener_is_ours(addr.port(), child.id()) == Some(false) {
-                    launcher::kill(child.id());
-                    let _ = child.wait();
-                    launcher::forget(child.id());
-                    return Ok(Started::PortTaken(addr));
-                }
-                return Ok(Started::Ours(child, addr));
+    async fn start(&self, number: u64) -> Result<Started, PluginError> {
+        if crate::instance::native::find(&self.command[0]).is_none() {
+            if self.last_started().is_none() {
+                // No supervisor of this run will remove the lock file: nothing was started.
+                let _ = std::fs::remove_file(self.files.lock());
             }
-            if let Ok(Some(status)) = child.try_wait() {
-                launcher::forget(child.id());
-                // Let the reader threads catch the last lines.
-                tokio::time::sleep(Duration::from_millis(20)).await;
+            return Err(self.start_error(format!(
+                "cannot execute `{}`: no such executable file",
+                self.command[0]
+            )));
+        }
+        let addr = free_port()?;
+        let addr_text = addr.to_string();
+        let mut env: Vec<(&str, &str)> = self
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        env.push(("PRISM_PLUGIN_ADDR", &addr_text));
+        if let Some(url) = &self.backend_url {
+            env.push(("PRISM_BACKEND_URL", url));
+        }
+        supervisor::spawn(self.owner, &self.files, number, &self.command, &env)
+            .map_err(|e| self.start_error(format!("cannot execute: {e}")))?;
+        let deadline = Instant::now() + self.startup;
+        let mut pid = None;
+        loop {
+            if pid.is_none() {
+                pid = std::fs::read_to_string(self.files.pid(number))
+                    .ok()
+                    .and_then(|t| t.trim().parse::<u32>().ok());
+            }
+            if let Some(ended) = self.recorded_exit(number) {
                 return Err(
-                    self.start_error(format!("it {} before reporting SERVING", exit_text(status)))
+                    self.start_error(format!("it {} before reporting SERVING", ended.text()))
                 );
             }
+            if let Some(pid) = pid {
+                if is_serving(addr, Duration::from_millis(250)).await {
+                    let g = Generation { number, pid, addr };
+                    if listener_is_ours(addr.port(), pid) == Some(false) {
+                        supervisor::kill(pid);
+                        return Ok(Started::PortTaken(addr));
+                    }
+                    return Ok(Started::Ours(g));
+                }
+            }
             if Instant::now() >= deadline {
-                launcher::kill(child.id());
-                let _ = child.wait();
-                launcher::forget(child.id());
+                if let Some(pid) = pid {
+                    supervisor::kill(pid);
+                }
                 return Err(self.start_error(format!(
                     "no SERVING answer from grpc.health.v1 on {addr} within {} ms (raise `startup_timeout_ms` in the registry if it is slow)",
                     self.startup.as_millis()
@@ -235,77 +340,70 @@ impl ProcessPlugin {
         }
     }
 
-    /// After a failed case: says whether the plugin crashed or hangs, and clears the way for a restart.
+    /// After a failed case: says whether the plugin crashed or hangs; either way the next case
+    /// gets a new generation.
     pub async fn diagnose(&self) -> Option<String> {
-        let mut guard = self.state.lock().await;
-        let state = &mut *guard;
-        let addr = state.addr?;
-        let child = state.child.as_mut()?;
+        let g = (*self.current.lock().await)?;
         // A crashing plugin may still be on its way out (the case saw the connection drop first):
         // give it a moment, so that a crash is reported as a crash and not as a hang.
-        let mut exited = child.try_wait().ok().flatten();
         let deadline = Instant::now() + EXIT_GRACE;
-        while exited.is_none() && Instant::now() < deadline {
+        loop {
+            if let Some(ended) = self.ended(&g).await {
+                let text = format!(
+                    "plugin process {} during the case; it is restarted for the next case",
+                    ended.text()
+                );
+                self.note(&text);
+                return Some(text);
+            }
+            if Instant::now() >= deadline {
+                break;
+            }
             tokio::time::sleep(Duration::from_millis(10)).await;
-            exited = child.try_wait().ok().flatten();
         }
-        if let Some(status) = exited {
-            launcher::forget(child.id());
-            state.child = None;
-            let text = format!(
-                "plugin process {} during the case; it is restarted for the next case",
-                exit_text(status)
-            );
-            self.note(text.clone());
-            return Some(text);
-        }
-        if is_serving(addr, HUNG_AFTER).await {
+        if is_serving(g.addr, HUNG_AFTER).await {
             return None;
         }
-        let pid = child.id();
-        launcher::kill(pid);
-        let _ = child.wait();
-        launcher::forget(pid);
-        state.child = None;
+        supervisor::kill(g.pid);
+        // Wait for the supervisor to record it, so the next case starts a new generation.
+        let _ = self.ended(&g).await;
         let text = format!(
-            "plugin did not answer its health check within {} ms after the failure: it hangs; killed (pid {pid}) and restarted for the next case",
-            HUNG_AFTER.as_millis()
+            "plugin did not answer its health check within {} ms after the failure: it hangs; killed (pid {}) and restarted for the next case",
+            HUNG_AFTER.as_millis(),
+            g.pid
         );
-        self.note(text.clone());
+        self.note(&text);
         Some(text)
     }
 }
 
-fn drain(stream: impl Read + Send + 'static, log: Log) {
-    let spawned = std::thread::Builder::new()
-        .name("prism-plugin-log".into())
-        .spawn(move || {
-            for line in BufReader::new(stream).lines() {
-                match line {
-                    Ok(line) => push(&log, line),
-                    Err(_) => break,
-                }
-            }
-        });
-    if let Err(e) = spawned {
-        eprintln!("prism-suite: cannot read plugin output: {e}");
-    }
+/// How a plugin ended, as its supervising shell saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    /// It exited with this status.
+    Code(i32),
+    /// A signal killed it (the shell reports 128 + the signal number).
+    Signal(i32),
+    /// It is gone and nothing recorded how.
+    Unknown,
 }
 
-fn push(log: &Log, line: String) {
-    let mut log = log.lock().unwrap_or_else(|p| p.into_inner());
-    if log.len() == LOG_LINES {
-        log.pop_front();
+impl Ended {
+    fn from_shell(code: i32) -> Ended {
+        if (129..=128 + 64).contains(&code) {
+            Ended::Signal(code - 128)
+        } else {
+            Ended::Code(code)
+        }
     }
-    log.push_back(line);
-}
 
-/// "exited with status 3" / "was killed by signal 6 (SIGABRT)".
-fn exit_text(status: ExitStatus) -> String {
-    match (status.code(), status.signal()) {
-        (Some(code), _) => format!("exited with status {code}"),
-        (None, Some(sig)) => format!("was killed by signal {sig}{}", signal_name(sig)),
-        _ => format!("ended ({status})"),
+    /// "exited with status 3" / "was killed by signal 6 (SIGABRT)".
+    fn text(self) -> String {
+        match self {
+            Ended::Code(code) => format!("exited with status {code}"),
+            Ended::Signal(sig) => format!("was killed by signal {sig}{}", signal_name(sig)),
+            Ended::Unknown => "ended (its exit status was not recorded)".to_owned(),
+        }
     }
 }
 

@@ -1,0 +1,67 @@
+//! What a test run is, for the things shared by all its processes (backend instances, plugin
+//! processes): the process whose end ends the run, and a key naming it.
+//!
+//! Under `cargo test` one process runs every test, so the run is that process. Under nextest
+//! (`NEXTEST_RUN_ID` set) every test is a process of its own, started by the runner: the run is the
+//! runner, i.e. the test process's parent. `PRISM_INSTANCE_OWNER` names the owner explicitly
+//! (tools and self-tests). Whatever a run shares is stopped by a detached watcher once the owner is
+//! gone, so nothing relies on code running in a dying process.
+
+/// Environment variable naming the owner process explicitly (tools and self-tests).
+pub const OWNER_ENV: &str = "PRISM_INSTANCE_OWNER";
+
+/// The process whose end ends the run, and a key naming it uniquely (`<pid>-<start time>`).
+pub fn owner() -> (u32, String) {
+    let pid = std::env::var(OWNER_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .unwrap_or_else(|| {
+            if std::env::var_os("NEXTEST_RUN_ID").is_some() {
+                std::os::unix::process::parent_id()
+            } else {
+                std::process::id()
+            }
+        });
+    // The start time tells apart two owners that got the same pid at different times.
+    let started = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            let after_comm = stat.rsplit_once(')')?.1.to_owned();
+            after_comm.split_whitespace().nth(19).map(str::to_owned)
+        })
+        .unwrap_or_else(|| "0".to_owned());
+    (pid, format!("{pid}-{started}"))
+}
+
+/// Environment variable naming a file to which every process of a run appends one line per
+/// instance or plugin process it starts (`instance <backend> <provider> ...`, `plugin <backend>
+/// ...`): how measurements count starts per run.
+pub const EVENTS_ENV: &str = "PRISM_SUITE_EVENTS";
+
+/// Appends `line` to the file named by [`EVENTS_ENV`], if set. Appends of one short line are atomic,
+/// so processes of a run never interleave within a line.
+pub fn record_event(line: &str) {
+    use std::io::Write;
+    let Some(path) = std::env::var_os(EVENTS_ENV) else {
+        return;
+    };
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(format!("{line}\n").as_bytes()));
+    if let Err(e) = written {
+        eprintln!(
+            "prism-suite: cannot append to {EVENTS_ENV}={}: {e}",
+            std::path::Path::new(&path).display()
+        );
+    }
+}
+
+/// Writes a file that readers see whole or not at all (state files read without a lock).
+pub(crate) fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp{}", std::process::id()));
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
+}
