@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test of the project, as CI runs it: formatting, lints, the whole workspace under
-# `cargo test`, the provisioning leak check, then the compliance matrix again under nextest (a
+# `cargo test`, the provisioning leak check, the Redis matrix on a machine without docker and
+# redis-server (simulated in a mount namespace), then the compliance matrix again under nextest (a
 # process per test, which is how most users run it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,5 +25,7 @@ echo "== the Redis keyvalue and list suites again, through the native provider"
 PRISM_REDIS_PROVIDER=native cargo test -p prism-suites --test compliance -- redis::keyvalue_ redis::list_
 echo "== leak check (every way a run can end leaves no container or server behind)"
 bash scripts/leak-check.sh
+echo "== no docker and no redis-server: every Redis case fails with one clear message, quickly"
+bash scripts/no-backends-check.sh
 echo "== cargo nextest run (compliance matrix, a process per test)"
 cargo nextest run -p prism-suites --test compliance --no-fail-fast

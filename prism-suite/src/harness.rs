@@ -275,15 +275,27 @@ async fn failure_message(
     msg
 }
 
-/// What every generated test calls: runs the case and panics with the failure message.
+/// What every generated test calls: runs the case; its failure message as the test's error.
 pub async fn run_generated(
     registry_dir: &str,
     backend: &str,
     interface: &'static str,
     case: &'static str,
-) {
-    if let Some(msg) = run_named(Path::new(registry_dir), backend, interface, case).await {
-        panic!("\n{msg}");
+) -> Result<(), Failure> {
+    match run_named(Path::new(registry_dir), backend, interface, case).await {
+        None => Ok(()),
+        Some(msg) => Err(Failure(msg)),
+    }
+}
+
+/// A failed generated test. Returned rather than panicked, so libtest prints the message alone
+/// (`Error: case ... failed ...`): a panic would add a backtrace under `RUST_BACKTRACE=1`, which
+/// costs a second or more of symbolisation per failing test process under nextest.
+pub struct Failure(String);
+
+impl fmt::Debug for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
     }
 }
 

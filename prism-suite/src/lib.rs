@@ -54,7 +54,7 @@ pub mod prelude {
 /// Not public API: what generated code calls.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::harness::{check_matrix, planned, run_generated};
+    pub use crate::harness::{check_matrix, planned, run_generated, Failure};
     pub use inventory;
     pub use tokio;
 }
@@ -68,7 +68,7 @@ macro_rules! __matrix_tests {
     ($registry:literal, $backend:literal, $interface:literal; [$($case:ident),* $(,)?]) => {
         $(
             #[::prism_suite::__private::tokio::test(crate = "::prism_suite::__private::tokio")]
-            async fn $case() {
+            async fn $case() -> ::core::result::Result<(), ::prism_suite::__private::Failure> {
                 ::prism_suite::__private::run_generated($registry, $backend, $interface, stringify!($case)).await
             }
         )*

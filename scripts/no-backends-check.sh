@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# End-to-end check of "no docker and no redis-server on the machine": runs the Redis matrix under
+# `cargo test` and `cargo nextest run` in a mount namespace where the docker CLI, dockerd, the
+# docker socket and redis-server are hidden (an empty, non-executable file bound over each), and
+# checks that every Redis case fails with the one message that says what is missing and how to
+# provide it, and that neither run takes long (nothing waits on a backend that cannot come).
+# Needs root for `unshare -m`; without it, says so and exits 0 (the unit tests cover the choice).
+#
+#   bash scripts/no-backends-check.sh
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null 2>&1; then
+    echo "no-backends-check: skipped (needs root and unshare to hide docker and redis-server)"
+    exit 0
+fi
+if [ "${1:-}" != --inside ]; then
+    cargo test --no-run --quiet -p prism-suites --test compliance || exit 1
+    cargo build --quiet -p prism-redis --bin prism-redis-plugin || exit 1
+    exec unshare -m bash "$0" --inside
+fi
+
+# Inside the namespace: hide what would provide a Redis.
+hidden=$(mktemp)
+chmod 644 "$hidden"
+for program in docker dockerd redis-server; do
+    for path in $(which -a "$program" 2>/dev/null); do
+        mount --bind "$hidden" "$path" || exit 1
+    done
+done
+for socket in /var/run/docker.sock /run/docker.sock; do
+    [ -S "$socket" ] && { mount --bind "$hidden" "$socket" || exit 1; }
+done
+unset PRISM_REDIS_URL PRISM_REDIS_PROVIDER DOCKER_HOST
+logs="target/prism/no-backends"
+mkdir -p "$logs"
+expected="no redis instance can be provided: no docker daemon answers (\`docker version\`), \`redis-server\` is not on PATH. To provide one: install and start docker (bash scripts/setup-docker.sh); or install \`redis-server\` (bash scripts/setup-backends.sh); or point at a running instance with PRISM_REDIS_URL=<url>"
+failed=0
+
+check() {
+    local runner=$1 log=$2 started=$3 status=$4 cases=$5
+    local took messages distinct
+    took=$(awk "BEGIN { printf \"%.2f\", $(date +%s.%N) - $started }")
+    messages=$(grep -cF "plugin:    $expected" "$log")
+    distinct=$(grep -o 'plugin:    .*' "$log" | sort -u | wc -l)
+    echo "no-backends-check: $runner: exit $status, $cases Redis cases failed, $messages with the expected message, $distinct distinct plugin message(s), ${took} s"
+    if [ "$status" = 0 ] || [ "$messages" != 256 ] || [ "$distinct" != 1 ] || [ "$cases" != 256 ]; then
+        echo "no-backends-check: $runner: FAILED (log: $log)" >&2
+        failed=1
+    fi
+}
+
+started=$(date +%s.%N)
+timeout 300 cargo test -q -p prism-suites --test compliance -- redis:: >"$logs/cargo-test.log" 2>&1
+status=$?
+cases=$(grep -oE '[0-9]+ failed' "$logs/cargo-test.log" | head -1 | grep -oE '[0-9]+')
+check "cargo test" "$logs/cargo-test.log" "$started" "$status" "${cases:-0}"
+
+if cargo nextest --version >/dev/null 2>&1; then
+    started=$(date +%s.%N)
+    timeout 300 cargo nextest run --no-fail-fast -p prism-suites --test compliance \
+        -E 'test(/^redis::/)' >"$logs/nextest.log" 2>&1
+    status=$?
+    # nextest names each failure twice (as it happens and in the summary).
+    cases=$(grep -E '^ +FAIL \[' "$logs/nextest.log" | awk '{ print $NF }' | sort -u | wc -l)
+    check "cargo nextest run" "$logs/nextest.log" "$started" "$status" "$cases"
+fi
+exit "$failed"
