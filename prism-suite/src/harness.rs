@@ -1,8 +1,9 @@
 //! The harness: from `(registry, backend, interface, case)` to a verdict with a useful message.
 //!
 //! Per process it loads each registry once, provides each backend's plugin once (shared by every
-//! test thread), and for each case opens a fresh channel, builds a [`Case`] with a fresh namespace
-//! and runs it under its timeout.
+//! test thread; a plugin process is shared by every process of the run, see
+//! [`crate::plugin::ProcessPlugin`]), and for each case opens a fresh channel, builds a [`Case`]
+//! with a fresh namespace and runs it under its timeout.
 
 mod build;
 
