@@ -236,8 +236,13 @@ impl ProcessPlugin {
             number = g.number + 1;
         }
         // A port another process picked at the same moment: try again on a new one.
-        for attempt in 0..PORT_ATTEMPTS {
-            match self.start(number + attempt).await? {
+        for _ in 0..PORT_ATTEMPTS {
+            // A process killed while starting a generation leaves its files (and its supervisor,
+            // which stops the plugin with the run): never reuse that number.
+            while self.files.pid(number).exists() || self.files.exit(number).exists() {
+                number += 1;
+            }
+            match self.start(number).await? {
                 Started::Ours(g) => {
                     crate::run::write_atomically(&self.files.state(), &g.to_text())?;
                     crate::run::record_event(&format!(
@@ -465,5 +470,32 @@ mod tests {
             .unwrap_err()
             .contains("not set"));
         assert!(expand("${OPEN", &vars).unwrap_err().contains("unclosed"));
+    }
+
+    #[test]
+    fn shell_statuses_name_signals_and_codes() {
+        assert_eq!(
+            Ended::from_shell(134).text(),
+            "was killed by signal 6 (SIGABRT)"
+        );
+        assert_eq!(
+            Ended::from_shell(137).text(),
+            "was killed by signal 9 (SIGKILL)"
+        );
+        assert_eq!(Ended::from_shell(3).text(), "exited with status 3");
+        assert_eq!(Ended::from_shell(0).text(), "exited with status 0");
+        assert_eq!(Ended::from_shell(128), Ended::Code(128));
+    }
+
+    #[test]
+    fn state_file_round_trips_and_rejects_partial_text() {
+        let g = Generation {
+            number: 3,
+            pid: 4242,
+            addr: "127.0.0.1:40117".parse().expect("address"),
+        };
+        assert_eq!(Generation::parse(&g.to_text()), Some(g));
+        assert_eq!(Generation::parse("generation=3\npid=4242\n"), None);
+        assert_eq!(Generation::parse(""), None);
     }
 }
