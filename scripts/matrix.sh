@@ -6,5 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# shellcheck source=scripts/local-images.sh
+source scripts/local-images.sh
 cargo build --quiet -p prism-memstore --bin prism-memstore-plugin
 cargo run --quiet -p prism-suites --bin prism-matrix -- --markdown target/prism/compliance.md "$@"

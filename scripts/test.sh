@@ -7,13 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
-# No container registry is reachable on the project's machines: point the docker provider at the
-# image built locally by scripts/images/build-redis.sh. A user with internet access who runs
-# `cargo test` directly gets the registry's official image (redis:7); a value already set wins.
-if docker image inspect prism-local/redis:7 >/dev/null 2>&1; then
-    export PRISM_REDIS_IMAGE="${PRISM_REDIS_IMAGE:-prism-local/redis:7}"
-    export PRISM_FIXTURE_REDIS_IMAGE="${PRISM_FIXTURE_REDIS_IMAGE:-prism-local/redis:7}"
-fi
+# shellcheck source=scripts/local-images.sh
+source scripts/local-images.sh
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
