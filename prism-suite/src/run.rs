@@ -12,16 +12,13 @@ pub const OWNER_ENV: &str = "PRISM_INSTANCE_OWNER";
 
 /// The process whose end ends the run, and a key naming it uniquely (`<pid>-<start time>`).
 pub fn owner() -> (u32, String) {
-    let pid = std::env::var(OWNER_ENV)
-        .ok()
-        .and_then(|v| v.trim().parse::<u32>().ok())
-        .unwrap_or_else(|| {
-            if std::env::var_os("NEXTEST_RUN_ID").is_some() {
-                std::os::unix::process::parent_id()
-            } else {
-                std::process::id()
-            }
-        });
+    let pid = explicit_owner().unwrap_or_else(|| {
+        if under_nextest() {
+            std::os::unix::process::parent_id()
+        } else {
+            std::process::id()
+        }
+    });
     // The start time tells apart two owners that got the same pid at different times.
     let started = std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
@@ -31,6 +28,42 @@ pub fn owner() -> (u32, String) {
         })
         .unwrap_or_else(|| "0".to_owned());
     (pid, format!("{pid}-{started}"))
+}
+
+fn explicit_owner() -> Option<u32> {
+    std::env::var(OWNER_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<u32>().ok())
+}
+
+fn under_nextest() -> bool {
+    std::env::var_os("NEXTEST_RUN_ID").is_some()
+}
+
+/// Prints a line meant to be seen once per run, whether cases pass or fail. Straight to stderr:
+/// libtest captures `eprintln!` of test threads. Under nextest a test process's output is shown
+/// only when it fails, so the line goes to the runner's own stderr when that is a terminal or a
+/// pipe (a CI log). Not when it is a file: the runner writes at its own offset and would overwrite
+/// the line; the line then stays in this process's output, shown with a failure.
+pub(crate) fn announce(line: &str) {
+    use std::io::Write;
+    use std::os::unix::fs::FileTypeExt;
+    if under_nextest() && explicit_owner().is_none() {
+        let runner_stderr = format!("/proc/{}/fd/2", std::os::unix::process::parent_id());
+        let shared_stream = std::fs::metadata(&runner_stderr)
+            .is_ok_and(|m| m.file_type().is_fifo() || m.file_type().is_char_device());
+        if shared_stream {
+            let opened = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&runner_stderr);
+            if let Ok(mut stderr) = opened {
+                if writeln!(stderr, "{line}").is_ok() {
+                    return;
+                }
+            }
+        }
+    }
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 /// Environment variable naming a file to which every process of a run appends one line per

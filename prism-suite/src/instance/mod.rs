@@ -28,7 +28,7 @@ mod tests;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::{File, OpenOptions};
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -427,9 +427,7 @@ fn find_or_start(
         "instance {backend} {provider} ready_ms={ready_ms} pid={}",
         std::process::id()
     ));
-    // Straight to stderr: libtest captures `eprintln!` of test threads, and this line is meant to
-    // be seen once per run whether cases pass or fail.
-    let _ = writeln!(io::stderr().lock(), "{}", announcement(&instance));
+    crate::run::announce(&announcement(&instance));
     Ok(instance)
 }
 
