@@ -40,7 +40,7 @@ if [ "${#providers[@]}" -eq 0 ]; then
 fi
 
 echo "leak-check: building the probe"
-cargo build --quiet -p prism-memstore --bin prism-memstore-plugin || exit 1
+cargo build --quiet --workspace --bins || exit 1
 cargo test --quiet -p prism-suites --test instances --no-run || exit 1
 has_nextest=0
 cargo nextest --version >/dev/null 2>&1 && has_nextest=1

@@ -8,5 +8,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 # shellcheck source=scripts/local-images.sh
 source scripts/local-images.sh
-cargo build --quiet -p prism-memstore --bin prism-memstore-plugin
+cargo build --quiet --workspace --bins
 cargo run --quiet -p prism-suites --bin prism-matrix -- --markdown target/prism/compliance.md "$@"

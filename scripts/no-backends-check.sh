@@ -16,7 +16,7 @@ if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null 2>&1; then
 fi
 if [ "${1:-}" != --inside ]; then
     cargo test --no-run --quiet -p prism-suites --test compliance || exit 1
-    cargo build --quiet -p prism-redis --bin prism-redis-plugin || exit 1
+    cargo build --quiet --workspace --bins || exit 1
     exec unshare -m bash "$0" --inside
 fi
 

@@ -15,9 +15,8 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== plugin binaries"
-# The harness runs each plugin's `build` step on first use; building the plugins first, in one
-# cargo call, keeps that from happening mid-run (their features differ from the test build's, so
-# it is a real compile on a fresh checkout) and leaves the step a no-op.
+# The registry's `build` step of every plugin of this workspace is this same command: built here
+# first, the step is a no-op during the tests instead of a compile that cases wait on.
 cargo build --workspace --bins
 echo "== cargo test --workspace"
 cargo test --workspace

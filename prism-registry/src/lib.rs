@@ -27,7 +27,7 @@
 //! description: The memstore plugin run as its own process.
 //! plugin:
 //!   command: ["${PRISM_BIN_DIR}/prism-memstore-plugin"]
-//!   build: ["cargo", "build", "--quiet", "-p", "prism-memstore", "--bin", "prism-memstore-plugin"]
+//!   build: ["cargo", "build", "--quiet", "--workspace", "--bins"]
 //! implements:
 //!   - keyvalue_basic
 //!   - interface: keyvalue_cas

@@ -98,3 +98,19 @@ pub(crate) fn write_atomically(path: &std::path::Path, text: &str) -> std::io::R
     std::fs::write(&tmp, text)?;
     std::fs::rename(&tmp, path)
 }
+
+/// Makes `cmd` start in a session of its own: the terminal's Ctrl-C (SIGINT to the foreground
+/// group) and nextest's signals to a test's process group do not reach it, so what belongs to the
+/// run outlives the test process that started it and ends when the run's watcher says.
+pub(crate) fn in_own_session(cmd: &mut std::process::Command) -> &mut std::process::Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setsid is async-signal-safe; the closure runs in the forked child before exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        })
+    }
+}

@@ -26,7 +26,7 @@ for m in $models; do
     done
 done
 cargo test --no-run --quiet -p prism-suites --test compliance 2>/dev/null
-cargo build --quiet -p prism-memstore --bin prism-memstore-plugin
+cargo build --quiet --workspace --bins
 secs() { awk "BEGIN { printf \"%.2f\", $2 - $1 }"; }
 log=target/prism/stability-failure.log
 mkdir -p target/prism

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${1:-3}
 cargo test --no-run --quiet -p prism-suites --test compliance 2>/dev/null
-cargo build --quiet -p prism-memstore --bin prism-memstore-plugin
+cargo build --quiet --workspace --bins
 
 time_of() {
     local start end

@@ -3,7 +3,6 @@
 //! waits for may be a SIGKILL or a Ctrl-C, after which no code of the test process runs.
 
 use std::io;
-use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -56,16 +55,7 @@ pub(super) fn spawn(job: &Job<'_>) -> io::Result<()> {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    // SAFETY: setsid is async-signal-safe; it runs in the forked child before exec. A session of
-    // its own keeps the terminal's Ctrl-C (SIGINT to the foreground group) away from it.
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::setsid() < 0 {
-                return Err(io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    crate::run::in_own_session(&mut cmd);
     // Dropping a std Child neither kills nor waits; the watcher outlives this process by design.
     cmd.spawn().map(drop)
 }
