@@ -16,8 +16,15 @@ pub(crate) fn stream<T>(items: impl IntoIterator<Item = T>) -> ItemStream<T> {
 
 /// INVALID_ARGUMENT for an empty key.
 pub(crate) fn check_key(key: &str) -> Result<(), Status> {
-    if key.is_empty() {
-        return Err(Status::invalid_argument("key must not be empty"));
+    non_empty("key", key)
+}
+
+/// INVALID_ARGUMENT (`<what> must not be empty`) for an empty `value`.
+pub(crate) fn non_empty(what: &str, value: &str) -> Result<(), Status> {
+    if value.is_empty() {
+        return Err(Status::invalid_argument(format!(
+            "{what} must not be empty"
+        )));
     }
     Ok(())
 }

@@ -23,7 +23,7 @@ use redis::aio::ConnectionManager;
 use tonic::transport::server::Router;
 use tonic::{Request, Response, Status};
 
-use super::common::{OrStatus, Reply};
+use super::common::{non_empty, OrStatus, Reply};
 use crate::{keys, Backend};
 
 const KIND: &str = "zset";
@@ -45,15 +45,6 @@ pub(crate) fn add_services(router: Router, backend: &Backend) -> Router {
 #[derive(Clone)]
 pub(crate) struct SortedSetService {
     backend: Backend,
-}
-
-fn non_empty(what: &str, value: &str) -> Result<(), Status> {
-    if value.is_empty() {
-        return Err(Status::invalid_argument(format!(
-            "{what} must not be empty"
-        )));
-    }
-    Ok(())
 }
 
 /// A score as Redis parses it (`+inf`, `-inf`, or a decimal that round-trips exactly).

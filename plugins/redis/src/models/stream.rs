@@ -39,7 +39,7 @@ use tokio_stream::wrappers::UnboundedReceiverStream;
 use tonic::transport::server::Router;
 use tonic::{Request, Response, Status};
 
-use super::common::{count, rerr, stream, ItemStream, OrStatus, Reply};
+use super::common::{count, non_empty, rerr, stream, ItemStream, OrStatus, Reply};
 use crate::{keys, Backend};
 
 /// Adds the stream services to `router`.
@@ -158,15 +158,6 @@ fn records(entries: &Value) -> Vec<StreamRecord> {
         Value::Array(items) => items.iter().filter_map(record).collect(),
         _ => Vec::new(),
     }
-}
-
-fn non_empty(what: &str, value: &str) -> Result<(), Status> {
-    if value.is_empty() {
-        return Err(Status::invalid_argument(format!(
-            "{what} must not be empty"
-        )));
-    }
-    Ok(())
 }
 
 /// The keys of one stream.
