@@ -12,7 +12,7 @@ mod supervisor;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tonic::transport::{Channel, Endpoint};
 use tonic_health::pb::health_check_response::ServingStatus;
@@ -23,7 +23,13 @@ pub use process::ProcessPlugin;
 pub use supervisor::state_root;
 
 use crate::catalogue;
-use crate::harness::runtime;
+use crate::outcome::{OutputLine, OutputScope, OutputStream};
+use crate::runner::runtime;
+
+/// Plugin output lines a failure quotes at most.
+const OUTPUT_LINES: usize = 40;
+/// How the harness marks its own notes in a plugin's log.
+const NOTE_PREFIX: &str = "[prism-suite] ";
 
 /// Why a plugin could not be provided.
 #[derive(Debug, thiserror::Error)]
@@ -137,19 +143,91 @@ impl Plugin {
         }
     }
 
-    /// The plugin's last output lines, oldest first (empty for in-process plugins).
-    pub fn log_tail(&self, lines: usize) -> Vec<String> {
+    /// What the plugin wrote between `from` and `to`, apart from the harness's notes about it.
+    ///
+    /// Until plugin output is timestamped line by line (the lifecycle's `output_between`), a
+    /// process's window cannot be cut out, so this is the run's last lines
+    /// ([`OutputScope::RunTail`]); in-process plugins write to the test's own output.
+    pub fn output_between(&self, from: SystemTime, to: SystemTime) -> PluginOutput {
+        let _ = (from, to);
         match &self.kind {
-            Kind::Address { .. } => Vec::new(),
-            Kind::Process(p) => p.log_tail(lines),
+            Kind::Address { .. } => PluginOutput {
+                lines: Vec::new(),
+                notes: Vec::new(),
+                scope: OutputScope::None,
+            },
+            Kind::Process(p) => {
+                let mut out = PluginOutput {
+                    lines: Vec::new(),
+                    notes: Vec::new(),
+                    scope: OutputScope::RunTail,
+                };
+                for line in p.log_tail(OUTPUT_LINES) {
+                    match line.strip_prefix(NOTE_PREFIX) {
+                        Some(note) => out.notes.push(note.to_owned()),
+                        None => out.lines.push(OutputLine {
+                            at: None,
+                            stream: OutputStream::Combined,
+                            text: line,
+                        }),
+                    }
+                }
+                out
+            }
         }
     }
 
     /// After a failed case: what happened to the plugin, restarting it if it crashed or hangs.
-    pub async fn diagnose(&self) -> Option<String> {
+    pub async fn diagnose(&self) -> Option<Diagnosis> {
         match &self.kind {
             Kind::Address { .. } => None,
-            Kind::Process(p) => p.diagnose().await,
+            Kind::Process(p) => p.diagnose().await.map(|text| Diagnosis::from_note(&text)),
+        }
+    }
+}
+
+/// What a plugin wrote during a case.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PluginOutput {
+    /// Its stdout and stderr lines.
+    pub lines: Vec<OutputLine>,
+    /// The harness's notes about it (restarts, diagnoses).
+    pub notes: Vec<String>,
+    /// Whether `lines` is the case's window or the run's last lines.
+    pub scope: OutputScope,
+}
+
+/// What the harness found about a plugin after a failed case. Either way it is restarted for
+/// the next case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Diagnosis {
+    /// The process ended: `was killed by signal 6 (SIGABRT)`, `exited with status 3`.
+    Crashed {
+        /// How it ended.
+        exit: String,
+    },
+    /// It stopped answering its health check, and was killed.
+    Hung {
+        /// What was seen, for the message.
+        detail: String,
+    },
+}
+
+impl Diagnosis {
+    /// Reads the process plugin's note (`plugin process was killed by signal 6 (SIGABRT) during
+    /// the case; ...`, `plugin did not answer its health check ...: it hangs; ...`).
+    fn from_note(note: &str) -> Diagnosis {
+        if note.contains("it hangs") {
+            return Diagnosis::Hung {
+                detail: note.to_owned(),
+            };
+        }
+        let exit = note
+            .strip_prefix("plugin process ")
+            .and_then(|rest| rest.split_once(" during the case"))
+            .map_or(note, |(exit, _)| exit);
+        Diagnosis::Crashed {
+            exit: exit.to_owned(),
         }
     }
 }
