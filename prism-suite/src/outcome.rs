@@ -343,7 +343,12 @@ impl PendingRpc {
 
 impl fmt::Display for PendingRpc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({} ms, ", self.short_method(), self.waited.as_millis())?;
+        write!(
+            f,
+            "{} ({} ms, ",
+            self.short_method(),
+            self.waited.as_millis()
+        )?;
         match &self.state {
             RpcState::AwaitingResponse => f.write_str("no response yet)"),
             RpcState::Streaming => f.write_str("response stream open)"),

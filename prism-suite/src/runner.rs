@@ -453,9 +453,9 @@ impl Runner {
 
     /// The timeout of a case: the configuration's, else the suite's, else the default.
     pub fn timeout_of(&self, case: &CaseDef) -> Duration {
-        self.inner.case_timeout.unwrap_or_else(|| {
-            Duration::from_millis(case.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS))
-        })
+        self.inner
+            .case_timeout
+            .unwrap_or_else(|| Duration::from_millis(case.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS)))
     }
 
     /// The backend's plugin, provided on first use (build step, instance, process or in-process
@@ -487,7 +487,7 @@ impl Runner {
 
     async fn provide(&self, spec: &Backend) -> Result<Arc<Plugin>, String> {
         let plugin = match &spec.plugin {
-            PluginSpec::BuiltIn => Plugin::builtin(&spec.name).map_err(|e| e.to_string())?,
+            PluginSpec::BuiltIn { name } => Plugin::builtin(name).map_err(|e| e.to_string())?,
             PluginSpec::Process(process) => {
                 let root = &self.inner.root;
                 let mut vars: BTreeMap<&str, String> =
@@ -784,11 +784,9 @@ impl Runner {
         let mut report = RunReport::default();
         for item in &plan.items {
             let result = match &item.work {
-                Work::Cases(cases) => {
-                    crate::report::CellResult::Ran {
+                Work::Cases(cases) => crate::report::CellResult::Ran {
                     outcomes: self.run_cases(&item.backend, cases).await,
-                }
-                }
+                },
                 Work::Planned { reason } => crate::report::CellResult::Planned {
                     reason: reason.clone(),
                 },

@@ -37,7 +37,10 @@ fn main() {
         .expect("runtime");
     let registry = prism_registry::load_dir(&registry).expect("registry loads");
     let runner = Runner::builder().registry(Arc::new(registry)).build();
-    let memstore = runner.backend("memstore").expect("memstore backend").clone();
+    let memstore = runner
+        .backend("memstore")
+        .expect("memstore backend")
+        .clone();
     rt.block_on(async {
         let plugin = runner.plugin(&memstore).await.expect("memstore plugin");
         let addr = plugin.addr().await.expect("address");

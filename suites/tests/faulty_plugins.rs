@@ -94,7 +94,9 @@ fn crashing_plugin_fails_the_running_case_with_its_output_and_the_run_goes_on() 
         "the request in flight is not named: {in_flight:?}\n{msg}"
     );
     assert!(
-        msg.contains("killed by signal 6 (SIGABRT) during the case, while KeyValueBasicInterface/Get"),
+        msg.contains(
+            "killed by signal 6 (SIGABRT) during the case, while KeyValueBasicInterface/Get"
+        ),
         "crash not named:\n{msg}"
     );
     assert!(
@@ -141,7 +143,8 @@ fn hanging_plugin_fails_the_running_case_at_its_timeout_and_the_run_goes_on() {
     );
     assert_eq!(exists_rpc.state, RpcState::AwaitingResponse);
     assert!(
-        exists_rpc.waited >= TIMEOUT - Duration::from_millis(100) && exists_rpc.waited <= TIMEOUT + Duration::from_millis(500),
+        exists_rpc.waited >= TIMEOUT - Duration::from_millis(100)
+            && exists_rpc.waited <= TIMEOUT + Duration::from_millis(500),
         "it waited {:?}",
         exists_rpc.waited
     );
@@ -185,7 +188,10 @@ fn a_plugin_that_cannot_start_is_one_clear_error() {
     let ghost = runner.backend("ghost").expect("ghost backend").clone();
     let case = catalogue::find("keyvalue_basic", "set_get_delete").expect("case");
     let (first, again) = runtime().block_on(async {
-        (runner.run_case(&ghost, case).await, runner.run_case(&ghost, case).await)
+        (
+            runner.run_case(&ghost, case).await,
+            runner.run_case(&ghost, case).await,
+        )
     });
     let Some(Failure::PluginUnavailable { reason }) = &first.failure else {
         panic!("a missing plugin binary is an unavailable plugin: {first:?}");
@@ -195,5 +201,6 @@ fn a_plugin_that_cannot_start_is_one_clear_error() {
         "{reason}"
     );
     assert_eq!(first.failure, again.failure, "one attempt, one message");
-    assert!(text::failure(&first).starts_with("case ghost::keyvalue_basic::set_get_delete failed\n  plugin:    "));
+    assert!(text::failure(&first)
+        .starts_with("case ghost::keyvalue_basic::set_get_delete failed\n  plugin:    "));
 }

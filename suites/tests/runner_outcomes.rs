@@ -3,6 +3,8 @@
 //! print `pass N/N` and exit 0); an interface the plugin does not serve is an RPC failure that
 //! says the registry claims it; reporters see every event; every case goes through the connector.
 
+// Shared with the broken_* self-checks; this file uses `serve` only.
+#[allow(dead_code)]
 mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -55,7 +57,11 @@ fn a_panicking_case_fails_every_rendering_and_the_exit_code() {
     let report = runtime().block_on(runner.run(&plan));
 
     let outcomes: Vec<_> = report.outcomes().collect();
-    assert_eq!(outcomes.len(), real + 1, "one outcome per case, the panicked one included");
+    assert_eq!(
+        outcomes.len(),
+        real + 1,
+        "one outcome per case, the panicked one included"
+    );
     let panicked: Vec<_> = report.failures().collect();
     assert_eq!(panicked.len(), 1, "{}", text::failures(&report));
     assert_eq!(panicked[0].id.case, "panics");
@@ -69,18 +75,31 @@ fn a_panicking_case_fails_every_rendering_and_the_exit_code() {
     let t = report.totals();
     assert_eq!((t.passed, t.failed), (real, 1));
     assert_eq!(t.by_kind.get(&FailureKind::Panic), Some(&1));
-    assert_eq!(report.exit_code(), 1, "a run with a panicked case must exit non-zero");
+    assert_eq!(
+        report.exit_code(),
+        1,
+        "a run with a panicked case must exit non-zero"
+    );
 
     let matrix = text::matrix(&report);
     assert!(
-        matrix.contains(&format!("  keyvalue_basic             FAIL {real}/{} (1 panic)", real + 1)),
+        matrix.contains(&format!(
+            "  keyvalue_basic             FAIL {real}/{} (1 panic)",
+            real + 1
+        )),
         "{matrix}"
     );
     assert!(!matrix.contains("pass "), "{matrix}");
-    assert!(matrix.ends_with(&format!("\n{real} passed, 1 failed\n")), "{matrix}");
+    assert!(
+        matrix.ends_with(&format!("\n{real} passed, 1 failed\n")),
+        "{matrix}"
+    );
     let md = markdown::matrix(&report);
     assert!(md.contains(&format!("❌ {real}/{}", real + 1)), "{md}");
-    assert!(md.contains("`variant::keyvalue_basic::panics` (panic)"), "{md}");
+    assert!(
+        md.contains("`variant::keyvalue_basic::panics` (panic)"),
+        "{md}"
+    );
     let doc: serde_json::Value =
         serde_json::from_str(&json::to_string(&report).expect("json")).expect("valid json");
     assert_eq!(doc["passed"], false);
@@ -142,7 +161,9 @@ impl Recorder {
                 outcome.id,
                 outcome.kind().map_or("passed", |k| k.name())
             ),
-            Event::RunFinished { report } => format!("run finished ({} failed)", report.totals().failed),
+            Event::RunFinished { report } => {
+                format!("run finished ({} failed)", report.totals().failed)
+            }
             other => format!("{other:?}"),
         };
         self.0.lock().expect("events").push(line);
@@ -180,7 +201,10 @@ fn reporters_see_each_case_start_and_finish_and_every_case_goes_through_the_conn
     };
     let report = runtime().block_on(runner.run(&plan));
     let events = recorder.0.lock().expect("events").clone();
-    assert_eq!(events.first().map(String::as_str), Some("run started (1 items)"));
+    assert_eq!(
+        events.first().map(String::as_str),
+        Some("run started (1 items)")
+    );
     assert_eq!(
         events.last().map(String::as_str),
         Some(format!("run finished ({} failed)", report.totals().failed).as_str())

@@ -34,9 +34,10 @@ pub fn report(report: &RunReport, name: &str) -> Report {
             }
             CellResult::NoSuite => {
                 let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-                status
-                    .set_type("no_suite")
-                    .set_message(format!("claimed, but no suite for `{}` is linked in", cell.interface));
+                status.set_type("no_suite").set_message(format!(
+                    "claimed, but no suite for `{}` is linked in",
+                    cell.interface
+                ));
                 let mut case = TestCase::new(format!("{}::no_suite", cell.interface), status);
                 case.set_classname(format!("{}::{}", cell.backend, cell.interface));
                 suite.add_test_case(case);

@@ -10,7 +10,10 @@ use crate::outcome::Failure;
 /// The matrix and the failures.
 pub fn matrix(report: &RunReport) -> String {
     let matrix = report.matrix();
-    let interfaces: BTreeSet<&str> = matrix.values().flat_map(|row| row.keys().copied()).collect();
+    let interfaces: BTreeSet<&str> = matrix
+        .values()
+        .flat_map(|row| row.keys().copied())
+        .collect();
     let mut s = String::from("## Interface compliance\n\n| backend |");
     for i in &interfaces {
         let _ = write!(s, " {i} |");
@@ -34,12 +37,7 @@ pub fn matrix(report: &RunReport) -> String {
         s += "\n";
     }
     let t = report.totals();
-    let _ = writeln!(
-        s,
-        "\n{} of {} cases passed.",
-        t.passed,
-        t.passed + t.failed
-    );
+    let _ = writeln!(s, "\n{} of {} cases passed.", t.passed, t.passed + t.failed);
     let failures: Vec<_> = report.failures().collect();
     if !failures.is_empty() {
         s += "\n### Failures\n\n";

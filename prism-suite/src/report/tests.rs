@@ -83,7 +83,12 @@ fn report_with(failures: Vec<Failure>) -> RunReport {
     let mut r = RunReport::default();
     let mut outcomes = vec![outcome("memstore", "keyvalue_basic", "passes", None)];
     for (i, f) in failures.into_iter().enumerate() {
-        outcomes.push(outcome("memstore", "keyvalue_basic", &format!("c{i}"), Some(f)));
+        outcomes.push(outcome(
+            "memstore",
+            "keyvalue_basic",
+            &format!("c{i}"),
+            Some(f),
+        ));
     }
     r.push("memstore", "keyvalue_basic", CellResult::Ran { outcomes });
     r.push(
@@ -157,23 +162,50 @@ fn json_round_trips() {
 #[test]
 fn text_failure_names_the_kind_specific_facts() {
     let kinds = every_kind();
-    let render = |f: &Failure| text::failure(&outcome("redis", "keyvalue_basic", "get", Some(f.clone())));
+    let render =
+        |f: &Failure| text::failure(&outcome("redis", "keyvalue_basic", "get", Some(f.clone())));
     let check = render(&kinds[0]);
-    assert!(check.starts_with("case redis::keyvalue_basic::get failed\n  rule:      Get of a key"), "{check}");
-    assert!(check.contains("  error:     check failed at suites/src/keyvalue/basic.rs:98: values differ"), "{check}");
+    assert!(
+        check.starts_with("case redis::keyvalue_basic::get failed\n  rule:      Get of a key"),
+        "{check}"
+    );
+    assert!(
+        check.contains(
+            "  error:     check failed at suites/src/keyvalue/basic.rs:98: values differ"
+        ),
+        "{check}"
+    );
     assert!(check.contains("  rerun:     cargo nextest run -p prism-suites --test compliance -E 'test(=redis::keyvalue_basic::get)'\n             cargo test -p prism-suites --test compliance -- --exact redis::keyvalue_basic::get\n"), "{check}");
-    assert!(check.contains("  plugin output during the case (1 line):\n    | memstore: injected fault\n"), "{check}");
-    assert!(check.contains("  harness notes:\n    - plugin was killed"), "{check}");
+    assert!(
+        check.contains(
+            "  plugin output during the case (1 line):\n    | memstore: injected fault\n"
+        ),
+        "{check}"
+    );
+    assert!(
+        check.contains("  harness notes:\n    - plugin was killed"),
+        "{check}"
+    );
     let rpc = render(&kinds[1]);
     assert!(rpc.contains("failed with UNIMPLEMENTED"), "{rpc}");
-    assert!(rpc.contains("(UNIMPLEMENTED: the plugin does not serve this interface)"), "{rpc}");
+    assert!(
+        rpc.contains("(UNIMPLEMENTED: the plugin does not serve this interface)"),
+        "{rpc}"
+    );
     let timeout = render(&kinds[2]);
     assert!(timeout.contains("timed out after 1500 ms, waiting on KeyValueBasicInterface/Exists (1499 ms, no response yet)"), "{timeout}");
-    assert!(timeout.contains("  plugin:    it hangs; killed"), "{timeout}");
+    assert!(
+        timeout.contains("  plugin:    it hangs; killed"),
+        "{timeout}"
+    );
     let crash = render(&kinds[3]);
     assert!(crash.contains("plugin process was killed by signal 6 (SIGABRT) during the case, while KeyValueBasicInterface/Get (3 ms, connection broken: connection reset) was in flight"), "{crash}");
     let unavailable = render(&kinds[4]);
-    assert_eq!(unavailable.lines().nth(1), Some("  plugin:    no redis instance can be provided"), "{unavailable}");
+    assert_eq!(
+        unavailable.lines().nth(1),
+        Some("  plugin:    no redis instance can be provided"),
+        "{unavailable}"
+    );
     assert!(render(&kinds[5]).contains("the case panicked: boom"));
     assert!(render(&kinds[6]).contains("never reported an outcome: task cancelled"));
 }

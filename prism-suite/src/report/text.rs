@@ -75,7 +75,11 @@ pub fn failure(o: &Outcome) -> String {
     if o.plugin.is_empty() {
         field(&mut s, "backend", &o.id.backend);
     } else {
-        field(&mut s, "backend", &format!("{} ({})", o.id.backend, o.plugin));
+        field(
+            &mut s,
+            "backend",
+            &format!("{} ({})", o.id.backend, o.plugin),
+        );
     }
     if let Some(ns) = &o.namespace {
         field(&mut s, "namespace", ns);

@@ -60,11 +60,7 @@ fn runner(args: &Args) -> Result<Runner, String> {
             .collect::<Vec<_>>()
             .join("\n")
     })?;
-    if let Some(unknown) = args
-        .backends
-        .iter()
-        .find(|b| registry.backend(b).is_none())
-    {
+    if let Some(unknown) = args.backends.iter().find(|b| registry.backend(b).is_none()) {
         return Err(format!(
             "no backend `{unknown}` in {}",
             args.registry.display()
