@@ -99,6 +99,14 @@ impl Run {
     }
 }
 
+/// A hash of `bytes` that every build and every Rust version computes alike (FNV-1a, 64 bits):
+/// processes of a run built into different test binaries must agree on the names of slots.
+pub fn stable_hash(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 /// Writes a file that readers see whole or not at all (state files are read without a lock).
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::sync::atomic::{AtomicU64, Ordering};

@@ -71,7 +71,7 @@ impl<T, E> Entry<T, E> {
 }
 
 /// One shared thing of a run. `T` is what a ready generation records, `E` what a failed start
-/// records; both travel as JSON.
+/// records; both travel as JSON. Cheap to clone (paths).
 #[derive(Debug)]
 pub struct Slot<'r, T, E> {
     run: &'r Run,
@@ -82,6 +82,20 @@ pub struct Slot<'r, T, E> {
     /// Whether starting needs the run's supervisor first (all slots but the supervisor's own).
     guarded: bool,
     _types: PhantomData<fn() -> (T, E)>,
+}
+
+impl<T, E> Clone for Slot<'_, T, E> {
+    fn clone(&self) -> Self {
+        Slot {
+            run: self.run,
+            name: self.name.clone(),
+            state: self.state.clone(),
+            lock: self.lock.clone(),
+            dir: self.dir.clone(),
+            guarded: self.guarded,
+            _types: PhantomData,
+        }
+    }
 }
 
 /// How a value was obtained from a slot.
@@ -137,8 +151,9 @@ where
     }
 
     /// Takes the slot's lock, waiting while another process holds it (it may be starting a
-    /// generation). Blocking: call it off async runtimes (`spawn_blocking`).
-    pub fn lock(&self) -> Result<SlotGuard<'_, 'r, T, E>, LifecycleError> {
+    /// generation). Blocking: call it off async runtimes (`spawn_blocking`; the guard owns what
+    /// it needs, so it can come back from there).
+    pub fn lock(&self) -> Result<SlotGuard<'r, T, E>, LifecycleError> {
         let parent = self.lock.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(parent).map_err(LifecycleError::io(parent))?;
         let file = OpenOptions::new()
@@ -148,7 +163,10 @@ where
             .open(&self.lock)
             .map_err(LifecycleError::io(&self.lock))?;
         file.lock().map_err(LifecycleError::io(&self.lock))?;
-        Ok(SlotGuard { slot: self, file })
+        Ok(SlotGuard {
+            slot: self.clone(),
+            file,
+        })
     }
 
     /// The slot's ready value or remembered failure if there is one and `keep` accepts the value
@@ -197,12 +215,12 @@ where
 /// The slot's lock, held: read the entry, start the next generation, record its outcome.
 /// Dropping it releases the lock.
 #[derive(Debug)]
-pub struct SlotGuard<'s, 'r, T, E> {
-    slot: &'s Slot<'r, T, E>,
+pub struct SlotGuard<'r, T, E> {
+    slot: Slot<'r, T, E>,
     file: File,
 }
 
-impl<T, E> SlotGuard<'_, '_, T, E>
+impl<T, E> SlotGuard<'_, T, E>
 where
     T: Serialize + DeserializeOwned + Clone,
     E: Serialize + DeserializeOwned + Clone,
@@ -272,7 +290,7 @@ where
     }
 }
 
-impl<T, E> Drop for SlotGuard<'_, '_, T, E> {
+impl<T, E> Drop for SlotGuard<'_, T, E> {
     fn drop(&mut self) {
         // Fails only if the file is gone; the lock ends with the descriptor anyway.
         let _ = File::unlock(&self.file);
