@@ -219,7 +219,12 @@ impl ProcessPlugin {
         let env: BTreeMap<String, String> = spec
             .env
             .iter()
-            .map(|(k, v)| Ok((k.clone(), expand(v, vars).map_err(|d| start_error(&command, d))?)))
+            .map(|(k, v)| {
+                Ok((
+                    k.clone(),
+                    expand(v, vars).map_err(|d| start_error(&command, d))?,
+                ))
+            })
             .collect::<Result<_, PluginError>>()?;
         let identity = serde_json::to_vec(&(&command, &env, &backend_url))
             .map_err(|e| PluginError::Io(std::io::Error::other(e)))?;
@@ -400,7 +405,7 @@ impl ProcessPlugin {
     }
 
     async fn start(&self, number: u64) -> Result<Started, StartFailure> {
-        if crate::instance::native::find(&self.command[0]).is_none() {
+        if crate::instance::find_program(&self.command[0]).is_none() {
             return Err(self.failure(
                 number,
                 format!(
