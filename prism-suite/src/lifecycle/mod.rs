@@ -46,6 +46,7 @@ mod output;
 mod process_id;
 mod run;
 mod slot;
+mod sockets;
 
 #[cfg(test)]
 mod tests;
@@ -58,6 +59,7 @@ pub use output::{signal_name, Exit, ExitRecord, LoggedLine, OutputLine, OutputLo
 pub use process_id::ProcessId;
 pub use run::{runs_root, Run, Started, OWNER_ENV};
 pub use slot::{Entry, Obtained, Slot, SlotGuard};
+pub use sockets::{listeners_on, listening_of, Listener};
 
 /// Why the run's shared state could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

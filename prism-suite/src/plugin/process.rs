@@ -610,6 +610,124 @@ mod tests {
         assert!(hang.to_string().contains("killed (pid 42)"), "{hang}");
     }
 
+    /// A plugin that is this test binary re-run for one ignored test, in `role`.
+    fn self_plugin(role: &str) -> ProcessSpec {
+        let exe = std::env::current_exe().expect("test binary");
+        ProcessSpec {
+            command: vec![
+                exe.display().to_string(),
+                "--ignored".into(),
+                "--exact".into(),
+                "plugin::process::tests::fake_plugin".into(),
+                "--nocapture".into(),
+            ],
+            build: None,
+            env: BTreeMap::from([("PRISM_TEST_PLUGIN_ROLE".to_owned(), role.to_owned())]),
+            startup_timeout_ms: 15_000,
+        }
+    }
+
+    /// Body of the plugin processes of the tests below, as `PRISM_TEST_PLUGIN_ROLE` says:
+    /// `no-health` serves gRPC without a health service, `exit` writes a line and exits 3.
+    #[test]
+    #[ignore = "a plugin process of the tests of this module"]
+    fn fake_plugin() {
+        let Ok(role) = std::env::var("PRISM_TEST_PLUGIN_ROLE") else {
+            return;
+        };
+        let addr: SocketAddr = std::env::var("PRISM_PLUGIN_ADDR")
+            .expect("PRISM_PLUGIN_ADDR")
+            .parse()
+            .expect("an address");
+        match role.as_str() {
+            "no-health" => {
+                let rt = tokio::runtime::Runtime::new().expect("runtime");
+                rt.block_on(async {
+                    println!("serving without grpc.health.v1 on {addr}");
+                    tonic::transport::Server::builder()
+                        .add_routes(tonic::service::RoutesBuilder::default().routes())
+                        .serve(addr)
+                        .await
+                        .expect("serve");
+                });
+            }
+            _ => {
+                println!("cannot open the backend: refusing to start");
+                std::process::exit(3);
+            }
+        }
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+    }
+
+    #[test]
+    fn a_plugin_without_a_health_service_is_reported_at_once() {
+        let plugin = ProcessPlugin::new(
+            "no_health",
+            &self_plugin("no-health"),
+            Path::new("/"),
+            &BTreeMap::new(),
+            None,
+        )
+        .expect("plugin");
+        let started = std::time::Instant::now();
+        let e = runtime()
+            .block_on(plugin.ensure_running())
+            .expect_err("no health service")
+            .to_string();
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "not after the startup timeout: {:?}",
+            started.elapsed()
+        );
+        assert!(
+            e.contains("it answers UNIMPLEMENTED to grpc.health.v1.Health/Check"),
+            "{e}"
+        );
+        assert!(e.contains("service name \"\""), "{e}");
+        assert!(!e.contains("raise `startup_timeout_ms`"), "{e}");
+    }
+
+    #[test]
+    fn a_plugin_that_exits_before_serving_fails_once_for_the_run_with_its_output() {
+        let spec = self_plugin("exit");
+        let new = || {
+            ProcessPlugin::new("exits", &spec, Path::new("/"), &BTreeMap::new(), None)
+                .expect("plugin")
+        };
+        let first = new();
+        let e = runtime()
+            .block_on(first.ensure_running())
+            .expect_err("exits")
+            .to_string();
+        assert!(
+            e.contains("it exited with status 3 before reporting SERVING"),
+            "{e}"
+        );
+        assert!(
+            e.contains("cannot open the backend: refusing to start"),
+            "{e}"
+        );
+        // Another handle, as another process of the run has: the same error, nothing started.
+        let second = new();
+        let started = std::time::Instant::now();
+        let again = runtime()
+            .block_on(second.ensure_running())
+            .expect_err("remembered")
+            .to_string();
+        assert_eq!(again, e);
+        assert!(started.elapsed() < Duration::from_millis(500));
+        assert!(matches!(
+            second.slot.peek(),
+            Some(Entry::Failed { generation: 1, .. })
+        ));
+    }
+
     #[test]
     fn generations_round_trip_through_the_state_file() {
         let g = Generation {
