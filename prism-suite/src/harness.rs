@@ -4,5 +4,3 @@
 mod build;
 
 pub(crate) use build::once as build_once;
-// The lifecycle's modules reach the runner's runtime through here.
-pub(crate) use crate::runner::runtime;

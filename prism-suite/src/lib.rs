@@ -32,6 +32,7 @@ mod context;
 pub mod error;
 mod harness;
 pub mod instance;
+pub mod lifecycle;
 pub mod outcome;
 pub mod plugin;
 pub mod report;

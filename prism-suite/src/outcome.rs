@@ -97,7 +97,7 @@ pub struct Outcome {
     pub failure: Option<Failure>,
     /// What the plugin wrote on stdout and stderr while the case ran (kept for failures only).
     pub plugin_output: Vec<OutputLine>,
-    /// Whether [`Outcome::plugin_output`] is exactly the case's window or the run's last lines.
+    /// Whether the plugin's output was captured (a process) or is the test's own (in-process).
     pub output_scope: OutputScope,
     /// The harness's own notes about the plugin during the case (restarts, diagnoses).
     pub harness_notes: Vec<String>,
@@ -375,9 +375,9 @@ pub enum RpcState {
 /// One line of plugin output, with when it was written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutputLine {
-    /// When the line was written (`None` when the source does not timestamp lines).
-    #[serde(with = "opt_unix_ms")]
-    pub at: Option<SystemTime>,
+    /// When the line was written.
+    #[serde(with = "unix_ms")]
+    pub at: SystemTime,
     /// Which stream it came from.
     pub stream: OutputStream,
     /// The line, without its newline.
@@ -392,8 +392,6 @@ pub enum OutputStream {
     Stdout,
     /// The plugin's stderr.
     Stderr,
-    /// Stdout and stderr interleaved in one stream (the source does not tell them apart).
-    Combined,
 }
 
 /// How much of the plugin's output an outcome holds.
@@ -402,9 +400,6 @@ pub enum OutputStream {
 pub enum OutputScope {
     /// Exactly the lines written while the case ran.
     Case,
-    /// The run's last lines (the plugin's output is not timestamped, so the case's window cannot
-    /// be cut out).
-    RunTail,
     /// The plugin runs in-process (its output is the test's own), or the case passed.
     #[default]
     None,
@@ -460,23 +455,6 @@ mod unix_ms {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SystemTime, D::Error> {
         Ok(UNIX_EPOCH + Duration::from_millis(u64::deserialize(d)?))
-    }
-}
-
-mod opt_unix_ms {
-    use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(t: &Option<SystemTime>, s: S) -> Result<S::Ok, S::Error> {
-        match t {
-            Some(t) => s.serialize_some(&super::to_unix_ms(*t)),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SystemTime>, D::Error> {
-        Ok(Option::<u64>::deserialize(d)?.map(|ms| UNIX_EPOCH + Duration::from_millis(ms)))
     }
 }
 

@@ -7,8 +7,7 @@
 //! `process.rs`).
 
 mod port;
-pub(crate) mod process;
-mod supervisor;
+pub mod process;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -19,17 +18,12 @@ use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::HealthCheckRequest;
 
-pub use process::ProcessPlugin;
-pub use supervisor::state_root;
+pub use process::{Diagnosis, Exit, ProcessPlugin};
 
 use crate::catalogue;
+use crate::lifecycle::OutputSource;
 use crate::outcome::{OutputLine, OutputScope, OutputStream};
 use crate::runner::runtime;
-
-/// Plugin output lines a failure quotes at most.
-const OUTPUT_LINES: usize = 40;
-/// How the harness marks its own notes in a plugin's log.
-const NOTE_PREFIX: &str = "[prism-suite] ";
 
 /// Why a plugin could not be provided.
 #[derive(Debug, thiserror::Error)]
@@ -143,45 +137,39 @@ impl Plugin {
         }
     }
 
-    /// What the plugin wrote between `from` and `to`, apart from the harness's notes about it.
-    ///
-    /// Until plugin output is timestamped line by line (the lifecycle's `output_between`), a
-    /// process's window cannot be cut out, so this is the run's last lines
-    /// ([`OutputScope::RunTail`]); in-process plugins write to the test's own output.
+    /// What the plugin wrote between `from` and `to` (every generation), apart from the
+    /// harness's notes about it. In-process plugins write to the test's own output.
     pub fn output_between(&self, from: SystemTime, to: SystemTime) -> PluginOutput {
-        let _ = (from, to);
-        match &self.kind {
-            Kind::Address { .. } => PluginOutput {
-                lines: Vec::new(),
-                notes: Vec::new(),
-                scope: OutputScope::None,
-            },
-            Kind::Process(p) => {
-                let mut out = PluginOutput {
-                    lines: Vec::new(),
-                    notes: Vec::new(),
-                    scope: OutputScope::RunTail,
-                };
-                for line in p.log_tail(OUTPUT_LINES) {
-                    match line.strip_prefix(NOTE_PREFIX) {
-                        Some(note) => out.notes.push(note.to_owned()),
-                        None => out.lines.push(OutputLine {
-                            at: None,
-                            stream: OutputStream::Combined,
-                            text: line,
-                        }),
-                    }
+        let Kind::Process(p) = &self.kind else {
+            return PluginOutput::default();
+        };
+        let mut out = PluginOutput {
+            scope: OutputScope::Case,
+            ..PluginOutput::default()
+        };
+        for line in p.output_between(from, to) {
+            let stream = match line.source {
+                OutputSource::Harness => {
+                    out.notes.push(line.text);
+                    continue;
                 }
-                out
-            }
+                OutputSource::Stdout => OutputStream::Stdout,
+                OutputSource::Stderr => OutputStream::Stderr,
+            };
+            out.lines.push(OutputLine {
+                at: line.at,
+                stream,
+                text: line.text,
+            });
         }
+        out
     }
 
     /// After a failed case: what happened to the plugin, restarting it if it crashed or hangs.
     pub async fn diagnose(&self) -> Option<Diagnosis> {
         match &self.kind {
             Kind::Address { .. } => None,
-            Kind::Process(p) => p.diagnose().await.map(|text| Diagnosis::from_note(&text)),
+            Kind::Process(p) => p.diagnose().await,
         }
     }
 }
@@ -189,47 +177,12 @@ impl Plugin {
 /// What a plugin wrote during a case.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PluginOutput {
-    /// Its stdout and stderr lines.
+    /// Its stdout and stderr lines, oldest first.
     pub lines: Vec<OutputLine>,
-    /// The harness's notes about it (restarts, diagnoses).
+    /// The harness's notes about it (crashed, restarted, killed).
     pub notes: Vec<String>,
-    /// Whether `lines` is the case's window or the run's last lines.
+    /// Whether the output was captured (a process) or is the test's own (in-process).
     pub scope: OutputScope,
-}
-
-/// What the harness found about a plugin after a failed case. Either way it is restarted for
-/// the next case.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Diagnosis {
-    /// The process ended: `was killed by signal 6 (SIGABRT)`, `exited with status 3`.
-    Crashed {
-        /// How it ended.
-        exit: String,
-    },
-    /// It stopped answering its health check, and was killed.
-    Hung {
-        /// What was seen, for the message.
-        detail: String,
-    },
-}
-
-impl Diagnosis {
-    /// Reads the process plugin's note (`plugin process was killed by signal 6 (SIGABRT) during
-    /// the case; ...`, `plugin did not answer its health check ...: it hangs; ...`).
-    fn from_note(note: &str) -> Diagnosis {
-        if note.contains("it hangs") {
-            return Diagnosis::Hung {
-                detail: note.to_owned(),
-            };
-        }
-        let exit = note
-            .strip_prefix("plugin process ")
-            .and_then(|rest| rest.split_once(" during the case"))
-            .map_or(note, |(exit, _)| exit);
-        Diagnosis::Crashed {
-            exit: exit.to_owned(),
-        }
-    }
 }
 
 /// Opens a channel to a plugin address, with Nagle off (loopback round trips would stall ~40 ms).

@@ -534,11 +534,11 @@ impl Runner {
         spec: &prism_registry::InstanceSpec,
     ) -> Result<String, String> {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let (name, spec) = (backend.name.clone(), spec.clone());
+        let (owned, spec) = (backend.clone(), spec.clone());
         std::thread::Builder::new()
             .name("prism-instance".into())
             .spawn(move || {
-                let _ = tx.send(crate::instance::obtain(&name, &spec));
+                let _ = tx.send(crate::instance::obtain(&owned, &spec));
             })
             .map_err(|e| format!("cannot start the provisioning thread: {e}"))?;
         match rx.await {
@@ -650,22 +650,22 @@ impl Runner {
         let failure = failure?;
         Some(match plugin.diagnose().await {
             None => failure,
-            Some(Diagnosis::Crashed { exit }) => {
+            Some(Diagnosis::Crashed { exit, .. }) => {
                 let mut in_flight = tracker.pending();
                 if let Failure::Timeout { pending, .. } = &failure {
                     merge_pending(&mut in_flight, pending);
                 }
                 Failure::PluginCrash {
-                    exit,
+                    exit: exit.to_string(),
                     in_flight,
                     seen: Some(failure.headline()),
                 }
             }
-            Some(Diagnosis::Hung { detail }) => match failure {
+            Some(hung @ Diagnosis::Hung { .. }) => match failure {
                 Failure::Timeout { after, pending, .. } => Failure::Timeout {
                     after,
                     pending,
-                    plugin: Some(detail),
+                    plugin: Some(hung.to_string()),
                 },
                 other => other,
             },

@@ -21,7 +21,7 @@ fn outcome(backend: &str, interface: &str, case: &str, failure: Option<Failure>)
         duration: Duration::from_millis(12),
         failure,
         plugin_output: vec![OutputLine {
-            at: None,
+            at: UNIX_EPOCH + Duration::from_secs(1_700_000_000),
             stream: OutputStream::Stderr,
             text: "memstore: injected fault".into(),
         }],

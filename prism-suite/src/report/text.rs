@@ -127,10 +127,6 @@ fn output(s: &mut String, o: &Outcome) {
         (OutputScope::Case, _) => {
             let _ = writeln!(s, "  plugin output during the case ({n} {lines}):");
         }
-        (OutputScope::RunTail, 0) => return,
-        (OutputScope::RunTail, _) => {
-            let _ = writeln!(s, "  plugin output (last {n} {lines} of the run):");
-        }
     }
     for line in &o.plugin_output {
         let _ = writeln!(s, "    | {}", line.text);
