@@ -559,7 +559,7 @@ impl Runner {
         let id = CaseId::new(backend.name(), case.interface, case.name);
         self.emit(&Event::CaseStarted { id: &id });
         let started_at = SystemTime::now();
-        let clock = Instant::now();
+        let mut clock = Instant::now();
         let mut outcome = Outcome {
             rerun: Rerun::new(&self.inner.rerun.package, &self.inner.rerun.test, &id),
             id,
@@ -577,16 +577,37 @@ impl Runner {
             output_scope: Default::default(),
             harness_notes: Vec::new(),
         };
-        match self.plugin(backend).await {
-            Err(reason) => outcome.failure = Some(Failure::PluginUnavailable { reason }),
+        let plugin = match self.plugin(backend).await {
+            Err(reason) => Err(Failure::PluginUnavailable { reason }),
             Ok(plugin) => {
                 outcome.plugin = plugin.describe();
+                // A plugin restarted after an earlier case's crash starts here, before the case:
+                // its start-up is neither the case's time nor the case's output.
+                match plugin.addr().await {
+                    Ok(addr) => Ok((plugin, addr)),
+                    Err(e) => Err(Failure::PluginUnavailable {
+                        reason: format!("the plugin cannot be restarted: {e}"),
+                    }),
+                }
+            }
+        };
+        match plugin {
+            Err(failure) => outcome.failure = Some(failure),
+            Ok((plugin, addr)) => {
+                outcome.started_at = SystemTime::now();
+                clock = Instant::now();
                 outcome.failure = self
-                    .run_body(&plugin, backend, case, &mut outcome.namespace, &outcome.id)
+                    .run_body(
+                        &plugin,
+                        addr,
+                        backend,
+                        case,
+                        &mut outcome.namespace,
+                        &outcome.id,
+                    )
                     .await;
-                outcome.duration = clock.elapsed();
                 if outcome.failure.is_some() {
-                    let out = plugin.output_between(started_at, SystemTime::now());
+                    let out = plugin.output_between(outcome.started_at, SystemTime::now());
                     outcome.plugin_output = out.lines;
                     outcome.output_scope = out.scope;
                     outcome.harness_notes.extend(out.notes);
@@ -602,19 +623,12 @@ impl Runner {
     async fn run_body(
         &self,
         plugin: &Plugin,
+        addr: SocketAddr,
         backend: &BackendHandle,
         case: &'static CaseDef,
         namespace: &mut Option<String>,
         id: &CaseId,
     ) -> Option<Failure> {
-        let addr = match plugin.addr().await {
-            Ok(addr) => addr,
-            Err(e) => {
-                return Some(Failure::PluginUnavailable {
-                    reason: format!("the plugin cannot be restarted: {e}"),
-                })
-            }
-        };
         let target = ConnectTarget {
             case: id,
             plugin: addr,

@@ -69,11 +69,6 @@ fn passes_after_first_failure(outcomes: &[(Outcome, Duration)]) -> bool {
         .any(|(o, _)| o.passed())
 }
 
-fn all_output(o: &Outcome) -> String {
-    let lines: Vec<&str> = o.plugin_output.iter().map(|l| l.text.as_str()).collect();
-    lines.join("\n")
-}
-
 #[test]
 fn crashing_plugin_fails_the_running_case_with_its_output_and_the_run_goes_on() {
     let outcomes = run_suite("memstore_crash_on_get");
@@ -99,9 +94,19 @@ fn crashing_plugin_fails_the_running_case_with_its_output_and_the_run_goes_on() 
         ),
         "crash not named:\n{msg}"
     );
+    // Only what the plugin wrote during this case: earlier cases crashed it too (Set then Get),
+    // and each generation announced itself when it started, before the case.
+    let output: Vec<&str> = get.plugin_output.iter().map(|l| l.text.as_str()).collect();
+    assert_eq!(
+        output,
+        ["memstore: injected fault crash_on_get"],
+        "the plugin's output during the case, and nothing else:\n{msg}"
+    );
     assert!(
-        all_output(get).contains("memstore: injected fault crash_on_get"),
-        "plugin stderr missing:\n{msg}"
+        get.harness_notes
+            .iter()
+            .any(|n| n.contains("killed by signal 6 (SIGABRT)")),
+        "the harness's note is kept apart from the plugin's lines:\n{msg}"
     );
     assert!(
         msg.contains("case memstore_crash_on_get::keyvalue_basic::get_non_existent failed"),
@@ -152,9 +157,15 @@ fn hanging_plugin_fails_the_running_case_at_its_timeout_and_the_run_goes_on() {
         msg.contains("timed out after 1500 ms, waiting on KeyValueBasicInterface/Exists ("),
         "timeout not named:\n{msg}"
     );
-    assert!(
-        all_output(exists).contains("memstore: injected fault hang_on_exists"),
-        "plugin stderr missing:\n{msg}"
+    let output: Vec<&str> = exists
+        .plugin_output
+        .iter()
+        .map(|l| l.text.as_str())
+        .collect();
+    assert_eq!(
+        output,
+        ["memstore: injected fault hang_on_exists"],
+        "the plugin's output during the case, and nothing else:\n{msg}"
     );
     // Bounded by the timeout plus the hang diagnosis (1 s), with slack for a loaded machine.
     assert!(
