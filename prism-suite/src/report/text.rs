@@ -56,7 +56,7 @@ pub fn failure(o: &Outcome) -> String {
                 s,
                 "{CONT}(set {TIMEOUT_ENV} or the suite's timeout_ms to change it)"
             );
-            rpc_list(&mut s, "waiting on", pending);
+            rpc_list(&mut s, "pending", pending);
             if let Some(plugin) = plugin {
                 field(&mut s, "plugin", plugin);
             }
