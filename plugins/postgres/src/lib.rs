@@ -19,7 +19,7 @@
 //!   ABORTED and nothing of it is applied ([`models::keyvalue`]).
 //! - Pub/sub is LISTEN/NOTIFY ([`models::pubsub`]).
 //!
-//! Served: see [`SERVED`].
+//! Served: 22 interfaces, see [`services`].
 
 #![warn(missing_docs)]
 
@@ -30,10 +30,6 @@ pub mod schema;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use tokio::net::TcpListener;
-use tonic::transport::server::{Router, TcpIncoming};
-use tonic::transport::Server;
-use tonic_health::ServingStatus;
 
 pub use error::BackendError;
 
@@ -41,32 +37,6 @@ pub use error::BackendError;
 const POOL_WAIT: Duration = Duration::from_secs(5);
 /// Connections the pool keeps at most; the suites run 16 cases at once, each a few calls deep.
 const POOL_SIZE: usize = 24;
-
-/// The interfaces this plugin serves (health reports each of their services SERVING).
-pub const SERVED: &[&str] = &[
-    "keyvalue_basic",
-    "keyvalue_scan",
-    "keyvalue_ttl",
-    "keyvalue_transactional",
-    "keyvalue_batch",
-    "keyvalue_cas",
-    "queue_basic",
-    "queue_visibility",
-    "queue_dead_letter",
-    "queue_priority",
-    "queue_delayed",
-    "timeseries_basic",
-    "timeseries_aggregation",
-    "timeseries_retention",
-    "timeseries_interpolation",
-    "document_basic",
-    "document_query",
-    "document_indexing",
-    "graph_basic",
-    "graph_traversal",
-    "graph_analytics",
-    "pubsub_basic",
-];
 
 /// The PostgreSQL the plugin serves from, shared by every service.
 #[derive(Clone)]
@@ -81,6 +51,13 @@ impl Backend {
     /// Connects to the PostgreSQL at `url` (`postgres://user@host:port/db`) and creates the
     /// schema if needed.
     pub async fn connect(url: &str) -> Result<Self, BackendError> {
+        let backend = Backend::new(url)?;
+        schema::ensure(&backend).await?;
+        Ok(backend)
+    }
+
+    /// A backend for `url` that has not connected yet: connections are made when first needed.
+    pub fn new(url: &str) -> Result<Self, BackendError> {
         let mut config: tokio_postgres::Config = url.parse().map_err(|e| BackendError::Url {
             url: url.to_owned(),
             source: e,
@@ -104,9 +81,7 @@ impl Backend {
             .recycle_timeout(Some(POOL_WAIT))
             .build()
             .map_err(|e| BackendError::Pool(e.to_string()))?;
-        let backend = Backend { pool, config };
-        schema::ensure(&backend).await?;
-        Ok(backend)
+        Ok(Backend { pool, config })
     }
 
     /// A pooled connection, or UNAVAILABLE saying why none can be had.
@@ -115,41 +90,38 @@ impl Backend {
     }
 }
 
-/// Fully qualified names of the gRPC services this plugin serves (besides health).
-pub fn services() -> impl Iterator<Item = &'static str> {
-    prism_proto::INTERFACES
-        .iter()
-        .filter(|i| SERVED.contains(&i.name))
-        .map(|i| i.service)
-}
-
-/// A router serving every interface the plugin implements, and health reporting SERVING for
-/// `""` and for each served service.
-pub async fn router(backend: Backend) -> Router {
-    let (reporter, health) = tonic_health::server::health_reporter();
-    reporter
-        .set_service_status("", ServingStatus::Serving)
-        .await;
-    for service in services() {
-        reporter
-            .set_service_status(service, ServingStatus::Serving)
-            .await;
-    }
-    let router = Server::builder().add_service(health);
-    models::add_services(router, &backend)
-}
-
-/// Serves on an already-bound listener until the future is dropped.
-pub async fn serve(listener: TcpListener, backend: Backend) -> Result<(), tonic::transport::Error> {
-    // tonic leaves accepted sockets with Nagle on; first calls on a fresh channel would stall.
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-    router(backend).await.serve_with_incoming(incoming).await
+/// Every interface this plugin serves, over `backend`: the served set is what is added here
+/// (`Services::interfaces`), declared nowhere else.
+pub fn services(backend: Backend) -> prism_plugin::Services {
+    models::add_services(prism_plugin::Services::new(), &backend)
 }
 
 #[cfg(test)]
 mod tests {
+    #[tokio::test]
+    async fn serves_the_twenty_two_interfaces() {
+        let backend = super::Backend::new("postgres://postgres@127.0.0.1:1/postgres").expect("url");
+        let served: Vec<&str> = super::services(backend).interfaces().collect();
+        assert_eq!(served.len(), 22, "{served:?}");
+        for model in [
+            "keyvalue_",
+            "queue_",
+            "timeseries_",
+            "document_",
+            "graph_",
+            "pubsub_basic",
+        ] {
+            assert!(
+                served.iter().any(|i| i.starts_with(model)),
+                "{model} in {served:?}"
+            );
+        }
+        assert!(!served.contains(&"graph_query"));
+    }
+
     #[test]
-    fn every_served_interface_has_a_proto() {
-        assert_eq!(super::services().count(), super::SERVED.len());
+    fn a_bad_url_is_a_clear_error() {
+        let err = super::Backend::new("http://nope").err().expect("rejected");
+        assert!(err.to_string().contains("not a PostgreSQL URL"), "{err}");
     }
 }

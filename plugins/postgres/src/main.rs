@@ -1,44 +1,15 @@
 //! `prism-postgres-plugin`: serves the Prism interfaces over the PostgreSQL at
 //! `PRISM_BACKEND_URL`, on `PRISM_PLUGIN_ADDR`, until SIGTERM or SIGINT (the plugin protocol of
-//! prism-suite).
-
-use std::net::SocketAddr;
-use std::process::ExitCode;
-
-use tokio::signal::unix::{signal, SignalKind};
-
-fn var(name: &str) -> Result<String, String> {
-    std::env::var(name)
-        .map_err(|_| format!("{name} is not set (the harness sets it; see the plugin protocol)"))
-}
+//! prism-suite, through prism-plugin).
 
 #[tokio::main]
-async fn main() -> ExitCode {
-    match run().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("prism-postgres-plugin: {e}");
-            ExitCode::from(2)
-        }
-    }
-}
-
-async fn run() -> Result<(), String> {
-    let addr: SocketAddr = var("PRISM_PLUGIN_ADDR")?
-        .parse()
-        .map_err(|e| format!("PRISM_PLUGIN_ADDR: {e}"))?;
-    let url = var("PRISM_BACKEND_URL")?;
-    let backend = prism_postgres::Backend::connect(&url)
-        .await
-        .map_err(|e| e.to_string())?;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    eprintln!("prism-postgres-plugin listening on {addr}, PostgreSQL at {url}");
-    let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
-    tokio::select! {
-        served = prism_postgres::serve(listener, backend) => served.map_err(|e| e.to_string()),
-        _ = term.recv() => Ok(()),
-        _ = tokio::signal::ctrl_c() => Ok(()),
-    }
+async fn main() -> std::process::ExitCode {
+    prism_plugin::run(
+        "prism-postgres-plugin",
+        |cfg: prism_plugin::Config| async move {
+            let backend = prism_postgres::Backend::connect(cfg.backend_url()?).await?;
+            Ok::<_, prism_plugin::BoxError>(prism_postgres::services(backend))
+        },
+    )
+    .await
 }

@@ -1,28 +1,7 @@
-//! Helpers every model shares: argument checks and reply types.
+//! Helpers every model shares: the SDK's reply types and checks, and counts.
 
-use tonic::{Response, Status};
-
-/// The answer of a unary call.
-pub type Reply<T> = Result<Response<T>, Status>;
-
-/// A server stream of items computed up front.
-pub type ItemStream<T> = tokio_stream::Iter<std::vec::IntoIter<Result<T, Status>>>;
-
-/// A server stream over `items`.
-pub fn stream<T>(items: impl IntoIterator<Item = T>) -> ItemStream<T> {
-    let items: Vec<_> = items.into_iter().map(Ok).collect();
-    tokio_stream::iter(items)
-}
-
-/// INVALID_ARGUMENT (`<what> must not be empty`) for an empty `value`.
-pub fn non_empty(what: &str, value: &str) -> Result<(), Status> {
-    if value.is_empty() {
-        return Err(Status::invalid_argument(format!(
-            "{what} must not be empty"
-        )));
-    }
-    Ok(())
-}
+pub use prism_plugin::check::non_empty;
+pub use prism_plugin::{stream, ItemStream, Reply};
 
 /// A count from the database (never negative) as u64.
 pub fn count(n: i64) -> u64 {

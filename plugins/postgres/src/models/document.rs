@@ -29,23 +29,23 @@ use prism_proto::document::document_query_interface_server::{
 use prism_proto::document::*;
 use serde_json::Value;
 use tokio_postgres::types::ToSql;
-use tonic::transport::server::Router;
 use tonic::{Request, Response, Status};
 
 use super::common::{non_empty, Reply};
 use super::jsonb;
 use crate::error::{is_unique_violation, status, OrStatus};
 use crate::Backend;
+use prism_plugin::Services;
 
 /// Adds the document services to `router`.
-pub fn add_services(router: Router, backend: &Backend) -> Router {
+pub fn add_services(services: Services, backend: &Backend) -> Services {
     let svc = DocumentService {
         backend: backend.clone(),
     };
-    router
-        .add_service(sized!(DocumentBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(DocumentQueryInterfaceServer::new(svc.clone())))
-        .add_service(sized!(DocumentIndexingInterfaceServer::new(svc)))
+    services
+        .add(DocumentBasicInterfaceServer::new(svc.clone()))
+        .add(DocumentQueryInterfaceServer::new(svc.clone()))
+        .add(DocumentIndexingInterfaceServer::new(svc))
 }
 
 /// Serves every document interface.

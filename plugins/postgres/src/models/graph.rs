@@ -28,26 +28,26 @@ use prism_proto::graph::graph_traversal_interface_server::{
 use prism_proto::graph::*;
 use serde_json::Value;
 use tokio_postgres::{IsolationLevel, Row};
-use tonic::transport::server::Router;
 use tonic::{Request, Response, Status};
 
 use super::common::{non_empty, Reply};
 use super::jsonb;
 use crate::error::{is_foreign_key_violation, is_unique_violation, status, OrStatus};
 use crate::Backend;
+use prism_plugin::Services;
 
 const DEFAULT_DAMPING: f64 = 0.85;
 const DEFAULT_ITERATIONS: u32 = 100;
 
 /// Adds the graph services to `router`.
-pub fn add_services(router: Router, backend: &Backend) -> Router {
+pub fn add_services(services: Services, backend: &Backend) -> Services {
     let svc = GraphService {
         backend: backend.clone(),
     };
-    router
-        .add_service(sized!(GraphBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(GraphTraversalInterfaceServer::new(svc.clone())))
-        .add_service(sized!(GraphAnalyticsInterfaceServer::new(svc)))
+    services
+        .add(GraphBasicInterfaceServer::new(svc.clone()))
+        .add(GraphTraversalInterfaceServer::new(svc.clone()))
+        .add(GraphAnalyticsInterfaceServer::new(svc))
 }
 
 /// Serves the graph interfaces.

@@ -41,12 +41,12 @@ use prism_proto::keyvalue::key_value_ttl_interface_server::{
     KeyValueTtlInterface, KeyValueTtlInterfaceServer,
 };
 use prism_proto::keyvalue::*;
-use tonic::transport::server::Router;
 use tonic::{Request, Response, Status};
 
-use super::common::{count, non_empty, stream, ItemStream, Reply};
+use super::common::{count, stream, ItemStream, Reply};
 use crate::error::{is_unique_violation, OrStatus};
 use crate::Backend;
+use prism_plugin::Services;
 
 /// How long an unused transaction handle lives: abandoned ones (a client that never commits nor
 /// rolls back) must not pile up.
@@ -55,18 +55,16 @@ const TXN_IDLE: Duration = Duration::from_secs(600);
 const REAP_EVERY: Duration = Duration::from_secs(60);
 
 /// Adds the keyvalue services to `router`.
-pub fn add_services(router: Router, backend: &Backend) -> Router {
+pub fn add_services(services: Services, backend: &Backend) -> Services {
     let svc = KeyValueService::new(backend.clone());
     tokio::spawn(reap_expired(backend.clone()));
-    router
-        .add_service(sized!(KeyValueBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(KeyValueScanInterfaceServer::new(svc.clone())))
-        .add_service(sized!(KeyValueTtlInterfaceServer::new(svc.clone())))
-        .add_service(sized!(KeyValueTransactionalInterfaceServer::new(
-            svc.clone()
-        )))
-        .add_service(sized!(KeyValueBatchInterfaceServer::new(svc.clone())))
-        .add_service(sized!(KeyValueCasInterfaceServer::new(svc)))
+    services
+        .add(KeyValueBasicInterfaceServer::new(svc.clone()))
+        .add(KeyValueScanInterfaceServer::new(svc.clone()))
+        .add(KeyValueTtlInterfaceServer::new(svc.clone()))
+        .add(KeyValueTransactionalInterfaceServer::new(svc.clone()))
+        .add(KeyValueBatchInterfaceServer::new(svc.clone()))
+        .add(KeyValueCasInterfaceServer::new(svc))
 }
 
 /// Deletes expired rows now and then; a failure is retried at the next round.
@@ -85,9 +83,7 @@ async fn reap_expired(backend: Backend) {
 /// The row is live: not expired by the database's clock.
 const LIVE: &str = "(expires_at IS NULL OR expires_at > now())";
 
-fn check_key(key: &str) -> Result<(), Status> {
-    non_empty("key", key)
-}
+use prism_plugin::check::key as check_key;
 
 /// A key read back from the table (written from a `String`, so valid UTF-8).
 fn key_text(bytes: Vec<u8>) -> Result<String, Status> {
@@ -396,9 +392,7 @@ impl KeyValueScanInterface for KeyValueService {
         let rows = self
             .scan_rows(&req.namespace, &req.prefix, req.limit, true)
             .await?;
-        Ok(Response::new(stream(
-            rows.into_iter().map(|(key, value)| ScanItem { key, value }),
-        )))
+        stream(rows.into_iter().map(|(key, value)| ScanItem { key, value }))
     }
 
     async fn scan_keys(&self, request: Request<ScanKeysRequest>) -> Reply<Self::ScanKeysStream> {
@@ -406,9 +400,7 @@ impl KeyValueScanInterface for KeyValueService {
         let rows = self
             .scan_rows(&req.namespace, &req.prefix, req.limit, false)
             .await?;
-        Ok(Response::new(stream(
-            rows.into_iter().map(|(key, _)| ScanKeyItem { key }),
-        )))
+        stream(rows.into_iter().map(|(key, _)| ScanKeyItem { key }))
     }
 
     async fn count(&self, request: Request<CountRequest>) -> Reply<CountResponse> {
@@ -434,12 +426,7 @@ impl KeyValueTtlInterface for KeyValueService {
     async fn expire(&self, request: Request<ExpireRequest>) -> Reply<ExpireResponse> {
         let req = request.into_inner();
         check_key(&req.key)?;
-        if req.ttl_ms <= 0 {
-            return Err(Status::invalid_argument(format!(
-                "ttl_ms must be positive, got {}",
-                req.ttl_ms
-            )));
-        }
+        prism_plugin::check::positive("ttl_ms", req.ttl_ms)?;
         let client = self.backend.client().await?;
         let n = client
             .execute(

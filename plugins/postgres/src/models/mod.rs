@@ -1,17 +1,8 @@
 //! One module per data model: its services over PostgreSQL.
 
-use tonic::transport::server::Router;
+use prism_plugin::Services;
 
 use crate::Backend;
-
-// Every server must accept the suites' 1 MiB values with room to spare, in both directions.
-macro_rules! sized {
-    ($server:expr) => {
-        $server
-            .max_decoding_message_size(prism_proto::MAX_MESSAGE_BYTES)
-            .max_encoding_message_size(prism_proto::MAX_MESSAGE_BYTES)
-    };
-}
 
 pub mod common;
 pub mod document;
@@ -22,12 +13,12 @@ pub mod pubsub;
 pub mod queue;
 pub mod timeseries;
 
-/// Adds the services of every model to `router`.
-pub fn add_services(router: Router, backend: &Backend) -> Router {
-    let router = keyvalue::add_services(router, backend);
-    let router = queue::add_services(router, backend);
-    let router = timeseries::add_services(router, backend);
-    let router = document::add_services(router, backend);
-    let router = graph::add_services(router, backend);
-    pubsub::add_services(router, backend)
+/// Adds the services of every model to `services`.
+pub fn add_services(services: Services, backend: &Backend) -> Services {
+    let services = keyvalue::add_services(services, backend);
+    let services = queue::add_services(services, backend);
+    let services = timeseries::add_services(services, backend);
+    let services = document::add_services(services, backend);
+    let services = graph::add_services(services, backend);
+    pubsub::add_services(services, backend)
 }

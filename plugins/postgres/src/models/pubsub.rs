@@ -28,12 +28,12 @@ use serde_json::{json, Value};
 use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::AsyncMessage;
 use tokio_stream::wrappers::UnboundedReceiverStream;
-use tonic::transport::server::Router;
 use tonic::{Request, Response, Status};
 
-use super::common::{non_empty, Reply};
+use super::common::Reply;
 use crate::error::{describe, OrStatus};
 use crate::Backend;
+use prism_plugin::Services;
 
 /// The channel every plugin process LISTENs on.
 pub const CHANNEL: &str = "prism_pubsub";
@@ -45,14 +45,14 @@ const SPILL_KEPT: Duration = Duration::from_secs(600);
 const MARKER_WAIT: Duration = Duration::from_secs(10);
 
 /// Adds the pubsub service to `router`.
-pub fn add_services(router: Router, backend: &Backend) -> Router {
+pub fn add_services(services: Services, backend: &Backend) -> Services {
     let svc = PubSubService {
         backend: backend.clone(),
         hub: Arc::new(Hub::default()),
         listener: Arc::new(tokio::sync::Mutex::new(None)),
     };
     tokio::spawn(reap_spill(backend.clone()));
-    router.add_service(sized!(PubSubBasicInterfaceServer::new(svc)))
+    services.add(PubSubBasicInterfaceServer::new(svc))
 }
 
 async fn reap_spill(backend: Backend) {
@@ -320,7 +320,7 @@ impl PubSubBasicInterface for PubSubService {
 
     async fn publish(&self, request: Request<PublishRequest>) -> Reply<PublishResponse> {
         let req = request.into_inner();
-        non_empty("topic", &req.topic)?;
+        prism_plugin::check::topic(&req.topic)?;
         let id = uuid::Uuid::new_v4().to_string();
         let mut note = json!({ "ns": req.namespace, "topic": req.topic, "id": id });
         let mut client = self.backend.client().await?;
@@ -350,7 +350,7 @@ impl PubSubBasicInterface for PubSubService {
 
     async fn subscribe(&self, request: Request<SubscribeRequest>) -> Reply<Self::SubscribeStream> {
         let req = request.into_inner();
-        non_empty("topic", &req.topic)?;
+        prism_plugin::check::topic(&req.topic)?;
         self.ensure_listening().await?;
         let (tx, rx) = mpsc::unbounded_channel();
         let name = (!req.subscription_id.is_empty()).then(|| req.subscription_id.clone());

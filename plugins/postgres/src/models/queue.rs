@@ -28,24 +28,24 @@ use prism_proto::queue::queue_visibility_interface_server::{
 };
 use prism_proto::queue::*;
 use tokio_postgres::Row;
-use tonic::transport::server::Router;
 use tonic::{Request, Response, Status};
 
 use super::common::{count, non_empty, Reply};
 use crate::error::OrStatus;
 use crate::Backend;
+use prism_plugin::Services;
 
 /// Adds the queue services to `router`.
-pub fn add_services(router: Router, backend: &Backend) -> Router {
+pub fn add_services(services: Services, backend: &Backend) -> Services {
     let svc = QueueService {
         backend: backend.clone(),
     };
-    router
-        .add_service(sized!(QueueBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(QueueVisibilityInterfaceServer::new(svc.clone())))
-        .add_service(sized!(QueueDeadLetterInterfaceServer::new(svc.clone())))
-        .add_service(sized!(QueuePriorityInterfaceServer::new(svc.clone())))
-        .add_service(sized!(QueueDelayedInterfaceServer::new(svc)))
+    services
+        .add(QueueBasicInterfaceServer::new(svc.clone()))
+        .add(QueueVisibilityInterfaceServer::new(svc.clone()))
+        .add(QueueDeadLetterInterfaceServer::new(svc.clone()))
+        .add(QueuePriorityInterfaceServer::new(svc.clone()))
+        .add(QueueDelayedInterfaceServer::new(svc))
 }
 
 /// Moves the messages of namespace `$1` whose lease ended after their last allowed receive to
@@ -94,14 +94,7 @@ fn receipt_uuid(receipt: &str) -> Option<String> {
     uuid::Uuid::parse_str(receipt).ok().map(|u| u.to_string())
 }
 
-fn positive_ms(what: &str, ms: i64) -> Result<(), Status> {
-    if ms <= 0 {
-        return Err(Status::invalid_argument(format!(
-            "{what} must be positive, got {ms}"
-        )));
-    }
-    Ok(())
-}
+use prism_plugin::check::positive as positive_ms;
 
 impl QueueService {
     /// Runs `settle first` then `sql` in one database transaction (one `now()`), answering the
@@ -129,11 +122,7 @@ impl QueueService {
         delay_ms: i64,
     ) -> Result<String, Status> {
         check_queue(queue)?;
-        if delay_ms < 0 {
-            return Err(Status::invalid_argument(format!(
-                "delay_ms must not be negative, got {delay_ms}"
-            )));
-        }
+        prism_plugin::check::non_negative("delay_ms", delay_ms)?;
         let client = self.backend.client().await?;
         let row = client
             .query_one(

@@ -24,26 +24,24 @@ use prism_proto::timeseries::time_series_retention_interface_server::{
 };
 use prism_proto::timeseries::*;
 use serde_json::Value;
-use tonic::transport::server::Router;
 use tonic::{Request, Response, Status};
 
 use super::common::{count, non_empty, Reply};
 use super::jsonb;
 use crate::error::OrStatus;
 use crate::Backend;
+use prism_plugin::Services;
 
 /// Adds the timeseries services to `router`.
-pub fn add_services(router: Router, backend: &Backend) -> Router {
+pub fn add_services(services: Services, backend: &Backend) -> Services {
     let svc = TimeSeriesService {
         backend: backend.clone(),
     };
-    router
-        .add_service(sized!(TimeSeriesBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(TimeSeriesAggregationInterfaceServer::new(
-            svc.clone()
-        )))
-        .add_service(sized!(TimeSeriesRetentionInterfaceServer::new(svc.clone())))
-        .add_service(sized!(TimeSeriesInterpolationInterfaceServer::new(svc)))
+    services
+        .add(TimeSeriesBasicInterfaceServer::new(svc.clone()))
+        .add(TimeSeriesAggregationInterfaceServer::new(svc.clone()))
+        .add(TimeSeriesRetentionInterfaceServer::new(svc.clone()))
+        .add(TimeSeriesInterpolationInterfaceServer::new(svc))
 }
 
 /// Serves every timeseries interface.
@@ -140,9 +138,7 @@ impl TimeSeriesBasicInterface for TimeSeriesService {
     async fn insert(&self, request: Request<InsertRequest>) -> Reply<InsertResponse> {
         let req = request.into_inner();
         check_series(&req.series)?;
-        if req.value.is_nan() {
-            return Err(Status::invalid_argument("value must not be NaN"));
-        }
+        prism_plugin::check::not_nan("value", req.value)?;
         let client = self.backend.client().await?;
         client
             .execute(
@@ -260,12 +256,7 @@ impl TimeSeriesRetentionInterface for TimeSeriesService {
     ) -> Reply<SetRetentionResponse> {
         let req = request.into_inner();
         check_series(&req.series)?;
-        if req.retention_ms < 0 {
-            return Err(Status::invalid_argument(format!(
-                "retention_ms must not be negative, got {}",
-                req.retention_ms
-            )));
-        }
+        prism_plugin::check::non_negative("retention_ms", req.retention_ms)?;
         let client = self.backend.client().await?;
         client
             .execute(
