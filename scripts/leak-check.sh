@@ -46,7 +46,8 @@ has_nextest=0
 cargo nextest --version >/dev/null 2>&1 && has_nextest=1
 
 containers() { docker ps -aq --filter label=prism-suite=1 2>/dev/null | wc -l; }
-servers() { pgrep -x redis-server | wc -l; }
+# Servers of every real backend: redis-server, and PostgreSQL's postmaster and its children.
+servers() { pgrep -x 'redis-server|postgres' | wc -l; }
 # A plugin process runs the plugin binary itself (its supervisor is an `sh` naming it later on).
 plugins() { pgrep -f '^[^ ]*/prism-[a-z]+-plugin' | wc -l; }
 

@@ -6,3 +6,6 @@ if docker image inspect prism-local/redis:7 >/dev/null 2>&1; then
     export PRISM_REDIS_IMAGE="${PRISM_REDIS_IMAGE:-prism-local/redis:7}"
     export PRISM_FIXTURE_REDIS_IMAGE="${PRISM_FIXTURE_REDIS_IMAGE:-prism-local/redis:7}"
 fi
+if docker image inspect prism-local/postgres:15 >/dev/null 2>&1; then
+    export PRISM_POSTGRES_IMAGE="${PRISM_POSTGRES_IMAGE:-prism-local/postgres:15}"
+fi
