@@ -37,6 +37,8 @@ pub use error::BackendError;
 const POOL_WAIT: Duration = Duration::from_secs(5);
 /// Connections the pool keeps at most; the suites run 16 cases at once, each a few calls deep.
 const POOL_SIZE: usize = 24;
+/// Connections opened at start.
+const POOL_WARM: usize = 16;
 
 /// The PostgreSQL the plugin serves from, shared by every service.
 #[derive(Clone)]
@@ -53,6 +55,7 @@ impl Backend {
     pub async fn connect(url: &str) -> Result<Self, BackendError> {
         let backend = Backend::new(url)?;
         schema::ensure(&backend).await?;
+        backend.warm().await;
         Ok(backend)
     }
 
@@ -82,6 +85,13 @@ impl Backend {
             .build()
             .map_err(|e| BackendError::Pool(e.to_string()))?;
         Ok(Backend { pool, config })
+    }
+
+    /// Opens [`POOL_WARM`] connections now, so that the first burst of calls (the suites start 16
+    /// cases at once) does not wait for the database to fork a backend per call.
+    async fn warm(&self) {
+        let opened = futures_util::future::join_all((0..POOL_WARM).map(|_| self.pool.get())).await;
+        drop(opened);
     }
 
     /// A pooled connection, or UNAVAILABLE saying why none can be had.

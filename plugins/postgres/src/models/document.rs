@@ -31,7 +31,7 @@ use serde_json::Value;
 use tokio_postgres::types::ToSql;
 use tonic::{Request, Response, Status};
 
-use super::common::{non_empty, Reply};
+use super::common::{literal, non_empty, Reply};
 use super::jsonb;
 use crate::error::{is_unique_violation, status, OrStatus};
 use crate::Backend;
@@ -398,12 +398,6 @@ impl DocumentQueryInterface for DocumentService {
             .collect();
         Ok(Response::new(AggregateResponse { groups }))
     }
-}
-
-/// `s` as an SQL string literal (E'...', so backslashes mean the same whatever
-/// `standard_conforming_strings` says).
-fn literal(s: &str) -> String {
-    format!("E'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
 }
 
 #[tonic::async_trait]

@@ -30,7 +30,7 @@ use tokio_postgres::AsyncMessage;
 use tokio_stream::wrappers::UnboundedReceiverStream;
 use tonic::{Request, Response, Status};
 
-use super::common::Reply;
+use super::common::{literal, Reply};
 use crate::error::{describe, OrStatus};
 use crate::Backend;
 use prism_plugin::Services;
@@ -326,14 +326,24 @@ impl PubSubBasicInterface for PubSubService {
         let mut client = self.backend.client().await?;
         if req.payload.len() <= INLINE_MAX {
             note["p"] = Value::String(hex(&req.payload));
+            // One round trip, and no wait for the WAL flush: a notification is not durable
+            // anyway (LISTEN/NOTIFY keeps nothing across a restart), and delivery order is commit
+            // order either way. JSON text holds no U+0000 (it escapes it), so it fits a literal.
             client
-                .execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &note.to_string()])
+                .batch_execute(&format!(
+                    "BEGIN; SET LOCAL synchronous_commit = off; SELECT pg_notify({}, {}); COMMIT",
+                    literal(CHANNEL),
+                    literal(&note.to_string())
+                ))
                 .await
                 .st()?;
         } else {
             let spill = uuid::Uuid::new_v4().to_string();
             note["spill"] = Value::String(spill.clone());
             let txn = client.transaction().await.st()?;
+            txn.batch_execute("SET LOCAL synchronous_commit = off")
+                .await
+                .st()?;
             txn.execute(
                 "INSERT INTO prism.pubsub_spill (id, payload) VALUES ($1::text::uuid, $2)",
                 &[&spill, &req.payload],
