@@ -7,9 +7,27 @@
 # set so that the registry's `args: ["postgres", ...]` work the same in both images. The data
 # directory is initialised here, once, so a container starts without initdb.
 # Skips when the image exists; PRISM_REBUILD_IMAGES=1 rebuilds it.
+#
+# Then, when the registry's image name (`postgres:16`, as registry/backends/postgres.yaml names it)
+# is not present and cannot be pulled, tags the local image with that name (as build-redis.sh
+# does), so plain `cargo test` finds it with nothing exported. PRISM_POSTGRES_IMAGE still overrides.
 set -euo pipefail
 
 IMAGE="${PRISM_LOCAL_POSTGRES_IMAGE:-prism-local/postgres:15}"
+OFFICIAL="postgres:16"
+
+# Tags $IMAGE as $OFFICIAL unless $OFFICIAL is present or can be pulled.
+tag_official() {
+    if docker image inspect "$OFFICIAL" >/dev/null 2>&1; then
+        return 0
+    fi
+    if timeout 60 docker pull -q "$OFFICIAL" >/dev/null 2>&1; then
+        echo "build-postgres: pulled $OFFICIAL"
+        return 0
+    fi
+    docker tag "$IMAGE" "$OFFICIAL"
+    echo "build-postgres: $OFFICIAL cannot be pulled here; tagged $IMAGE as $OFFICIAL"
+}
 
 if ! docker info >/dev/null 2>&1; then
     echo "build-postgres: no docker daemon answers; run scripts/setup-docker.sh first" >&2
@@ -17,6 +35,7 @@ if ! docker info >/dev/null 2>&1; then
 fi
 if [ "${PRISM_REBUILD_IMAGES:-0}" != 1 ] && docker image inspect "$IMAGE" >/dev/null 2>&1; then
     echo "build-postgres: $IMAGE present"
+    tag_official
     exit 0
 fi
 bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k4 -n -r | head -1 || true)"
@@ -86,3 +105,4 @@ tar -C "$root" -c . | docker import \
     --change 'LABEL org.opencontainers.image.description="PostgreSQL from Debian, built by prism-suite scripts/images/build-postgres.sh"' \
     - "$IMAGE" >/dev/null
 echo "build-postgres: built $IMAGE ($("$bin/postgres" --version))"
+tag_official

@@ -67,10 +67,19 @@ init)
 serve)
     dir="${2:?usage: native.sh serve DIR PORT}"
     port="${3:?usage: native.sh serve DIR PORT}"
-    # Test settings: nothing needs to survive a crash, so no fsync.
-    exec $AS "$BIN/postgres" -D "$dir/data" -p "$port" -c listen_addresses=127.0.0.1 \
+    # Test settings: nothing needs to survive a crash, so no fsync. SIGTERM (how runs stop their
+    # servers) is PostgreSQL's "smart" shutdown, which waits for every client to leave; it is
+    # passed on as SIGINT, the "fast" shutdown, which ends the sessions.
+    $AS "$BIN/postgres" -D "$dir/data" -p "$port" -c listen_addresses=127.0.0.1 \
         -c unix_socket_directories= -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-        -c max_connections=200
+        -c max_connections=200 &
+    server=$!
+    trap 'kill -INT "$server" 2>/dev/null' TERM INT
+    status=0
+    while kill -0 "$server" 2>/dev/null; do
+        wait "$server" || status=$?
+    done
+    exit "$status"
     ;;
 *)
     die "usage: native.sh init DIR | serve DIR PORT"
