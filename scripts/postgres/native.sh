@@ -42,7 +42,15 @@ as_owner() {
 case "${1:-}" in
 init)
     dir="${2:?usage: native.sh init DIR}"
-    [ -n "$AS" ] && chown "$user" "$dir"
+    if [ -n "$AS" ]; then
+        chown "$user" "$dir"
+        # The server's user must reach DIR: let it traverse (not list) the directories above.
+        p="$dir"
+        while [ "$p" != / ]; do
+            [ -n "$(find "$p" -maxdepth 0 ! -perm -o+x)" ] && chmod o+x "$p"
+            p="$(dirname "$p")"
+        done
+    fi
     if [ "${PRISM_POSTGRES_INITDB:-0}" = 1 ]; then
         as_owner "$BIN/initdb" -D "$dir/data" -A trust -U postgres --no-sync -E UTF8 --locale=C >/dev/null
         exit 0
