@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 if [ "${#need[@]}" -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "setup-backends: installing ${need[*]}"
@@ -24,6 +25,7 @@ fi
 
 if bash scripts/setup-docker.sh; then
     bash scripts/images/build-redis.sh
+    bash scripts/images/build-postgres.sh
 else
     echo "setup-backends: docker is unavailable; real backends use the native provider" >&2
 fi

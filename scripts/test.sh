@@ -22,6 +22,9 @@ echo "== cargo test --workspace"
 cargo test --workspace
 echo "== the Redis keyvalue and list suites again, through the native provider"
 PRISM_REDIS_PROVIDER=native cargo test -p prism-suites --test compliance -- redis::keyvalue_ redis::list_
+echo "== the PostgreSQL matrix again, through the native provider, under cargo test and nextest"
+PRISM_POSTGRES_PROVIDER=native cargo test -p prism-suites --test compliance -- postgres::
+PRISM_POSTGRES_PROVIDER=native cargo nextest run -p prism-suites --test compliance -E 'test(/^postgres::/)'
 echo "== leak check (every way a run can end leaves no container or server behind)"
 bash scripts/leak-check.sh
 echo "== no docker and no redis-server: every Redis case fails with one clear message, quickly"
