@@ -3,6 +3,7 @@
 //! Faults that only misreport an answer (or crash, or hang) live here; faults that change what the
 //! store does live in the store.
 
+use prism_plugin::{stream, ItemStream, Reply};
 use prism_proto::keyvalue::key_value_basic_interface_server::KeyValueBasicInterface;
 use prism_proto::keyvalue::key_value_batch_interface_server::KeyValueBatchInterface;
 use prism_proto::keyvalue::key_value_cas_interface_server::KeyValueCasInterface;
@@ -10,7 +11,7 @@ use prism_proto::keyvalue::key_value_scan_interface_server::KeyValueScanInterfac
 use prism_proto::keyvalue::key_value_transactional_interface_server::KeyValueTransactionalInterface;
 use prism_proto::keyvalue::key_value_ttl_interface_server::KeyValueTtlInterface;
 use prism_proto::keyvalue::*;
-use tonic::{Request, Response, Status};
+use tonic::{Request, Response};
 
 use crate::MemStore;
 
@@ -64,16 +65,6 @@ impl KeyValueService {
     }
 }
 
-type Reply<T> = Result<Response<T>, Status>;
-
-/// A server stream of items computed up front (the lock is never held while streaming).
-type ItemStream<T> = tokio_stream::Iter<std::vec::IntoIter<Result<T, Status>>>;
-
-fn stream<T>(items: impl IntoIterator<Item = T>) -> ItemStream<T> {
-    let items: Vec<_> = items.into_iter().map(Ok).collect();
-    tokio_stream::iter(items)
-}
-
 #[tonic::async_trait]
 impl KeyValueBasicInterface for KeyValueService {
     async fn set(&self, request: Request<SetRequest>) -> Reply<SetResponse> {
@@ -124,11 +115,11 @@ impl KeyValueScanInterface for KeyValueService {
         let items = self
             .store
             .scan(&req.namespace, &req.prefix, self.scan_limit(req.limit));
-        Ok(Response::new(stream(
+        stream(
             items
                 .into_iter()
                 .map(|(key, value)| ScanItem { key, value }),
-        )))
+        )
     }
 
     async fn scan_keys(&self, request: Request<ScanKeysRequest>) -> Reply<Self::ScanKeysStream> {
@@ -136,9 +127,7 @@ impl KeyValueScanInterface for KeyValueService {
         let keys = self
             .store
             .scan_keys(&req.namespace, &req.prefix, self.scan_limit(req.limit));
-        Ok(Response::new(stream(
-            keys.into_iter().map(|key| ScanKeyItem { key }),
-        )))
+        stream(keys.into_iter().map(|key| ScanKeyItem { key }))
     }
 
     async fn count(&self, request: Request<CountRequest>) -> Reply<CountResponse> {

@@ -3,33 +3,21 @@
 //! Namespaces are kept apart for real: every key, channel and stream the plugin touches is
 //! prefixed with the namespace (see [`keys`]), never shared by luck.
 //!
-//! Served (25 interfaces, see `models::SERVED`): keyvalue (basic, scan, ttl, transactional,
-//! batch, cas), list (basic, indexing, range, blocking), set (basic, operations, cardinality,
-//! random), sortedset (basic, range, rank, operations, lex), pubsub (basic, wildcards) and stream
-//! (basic, consumer_groups, replay, retention). Most calls are one Redis command; what Redis
-//! lacks lives in the plugin and is explained in each model's module doc: byte-order sorting,
+//! What it serves is declared once, by what [`services`] adds (one module per data model in
+//! `models/`); `registry/backends/redis.yaml` claims the same, and the generated
+//! `redis::declared_matches_served` test compares the two. Most calls are one Redis command; what
+//! Redis lacks lives in the plugin and is explained in each model's module doc: byte-order sorting,
 //! buffered transaction writes, per-subscription buffering and control-channel unsubscribe for
 //! pubsub, token-exact wildcard matching, and consumer redelivery for stream groups. That state
 //! (open transactions, live subscription ids, joined consumers) is per plugin process.
 
 #![warn(missing_docs)]
 
-// Every server must accept the suites' 1 MiB values with room to spare, in both directions.
-macro_rules! sized {
-    ($server:expr) => {
-        $server
-            .max_decoding_message_size(prism_proto::MAX_MESSAGE_BYTES)
-            .max_encoding_message_size(prism_proto::MAX_MESSAGE_BYTES)
-    };
-}
-
 pub mod keys;
 mod models;
 
+use prism_plugin::{ServeError, Services};
 use tokio::net::TcpListener;
-use tonic::transport::server::{Router, TcpIncoming};
-use tonic::transport::Server;
-use tonic_health::ServingStatus;
 
 /// How long an ordinary command may take before the call fails.
 const RESPONSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -72,35 +60,12 @@ impl Backend {
     }
 }
 
-/// Fully qualified names of the gRPC services this plugin serves (besides health).
-pub fn services() -> impl Iterator<Item = &'static str> {
-    prism_proto::INTERFACES
-        .iter()
-        .filter(|i| models::SERVED.contains(&i.name))
-        .map(|i| i.service)
-}
-
-/// A router serving every interface the plugin implements, and health reporting SERVING.
-pub async fn router(backend: Backend) -> Router {
-    let (reporter, health) = tonic_health::server::health_reporter();
-    reporter
-        .set_service_status("", ServingStatus::Serving)
-        .await;
-    let router = Server::builder().add_service(health);
-    models::add_services(router, &backend)
+/// Every interface the plugin serves, over `backend`.
+pub fn services(backend: Backend) -> Services {
+    models::add_services(Services::new(), &backend)
 }
 
 /// Serves on an already-bound listener until the future is dropped.
-pub async fn serve(listener: TcpListener, backend: Backend) -> Result<(), tonic::transport::Error> {
-    // tonic leaves accepted sockets with Nagle on; first calls on a fresh channel would stall.
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-    router(backend).await.serve_with_incoming(incoming).await
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn every_served_interface_has_a_proto() {
-        assert_eq!(super::services().count(), super::models::SERVED.len());
-    }
+pub async fn serve(listener: TcpListener, backend: Backend) -> Result<(), ServeError> {
+    services(backend).serve(listener).await
 }

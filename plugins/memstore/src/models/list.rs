@@ -8,6 +8,8 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use prism_plugin::Services;
+use prism_plugin::{check, Reply};
 use prism_proto::list::list_basic_interface_server::{
     ListBasicInterface, ListBasicInterfaceServer,
 };
@@ -23,7 +25,6 @@ use prism_proto::list::list_range_interface_server::{
 use prism_proto::list::*;
 use tokio::sync::Notify;
 use tokio::time::Instant;
-use tonic::transport::server::Router;
 use tonic::{Request, Response, Status};
 
 use crate::Faults;
@@ -49,13 +50,13 @@ pub(crate) const FAULTS: &[(&str, &str)] = &[
 ];
 
 /// Adds the list services to `router`.
-pub(crate) fn add_services(router: Router, faults: &Faults) -> Router {
+pub(crate) fn add_services(services: Services, faults: &Faults) -> Services {
     let svc = ListService::new(faults.clone());
-    router
-        .add_service(sized!(ListBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(ListIndexingInterfaceServer::new(svc.clone())))
-        .add_service(sized!(ListRangeInterfaceServer::new(svc.clone())))
-        .add_service(sized!(ListBlockingInterfaceServer::new(svc)))
+    services
+        .add(ListBasicInterfaceServer::new(svc.clone()))
+        .add(ListIndexingInterfaceServer::new(svc.clone()))
+        .add(ListRangeInterfaceServer::new(svc.clone()))
+        .add(ListBlockingInterfaceServer::new(svc))
 }
 
 /// Which end of a list.
@@ -133,8 +134,6 @@ struct ListService {
     pushed: Arc<Notify>,
 }
 
-type Reply<T> = Result<Response<T>, Status>;
-
 impl ListService {
     fn new(faults: Faults) -> Self {
         Self {
@@ -150,7 +149,7 @@ impl ListService {
     }
 
     fn push(&self, req: PushRequest, end: End) -> Reply<PushResponse> {
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         if req.values.is_empty() {
             return Err(Status::invalid_argument("a push needs at least one value"));
         }
@@ -162,13 +161,13 @@ impl ListService {
     }
 
     fn pop(&self, req: PopRequest, end: End) -> Reply<PopResponse> {
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let value = self.lock().pop(&req.namespace, &req.key, end);
         Ok(Response::new(popped(value)))
     }
 
     async fn blocking_pop(&self, req: BlockingPopRequest, end: End) -> Reply<BlockingPopResponse> {
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         if req.timeout_ms <= 0 {
             return Err(Status::invalid_argument(format!(
                 "timeout_ms must be positive, got {}",
@@ -225,7 +224,7 @@ impl ListBasicInterface for ListService {
 
     async fn length(&self, request: Request<LengthRequest>) -> Reply<LengthResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let length = self.lock().len(&req.namespace, &req.key);
         Ok(Response::new(LengthResponse {
             length: to_u64(length),
@@ -237,7 +236,7 @@ impl ListBasicInterface for ListService {
 impl ListIndexingInterface for ListService {
     async fn get(&self, request: Request<ListGetRequest>) -> Reply<ListGetResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let lists = self.lock();
         let list = lists.get(&req.namespace, &req.key);
         let len = list.map_or(0, VecDeque::len);
@@ -251,7 +250,7 @@ impl ListIndexingInterface for ListService {
 
     async fn set(&self, request: Request<ListSetRequest>) -> Reply<ListSetResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let mut lists = self.lock();
         let len = lists.len(&req.namespace, &req.key);
         let slot = position(req.index, len)
@@ -263,7 +262,7 @@ impl ListIndexingInterface for ListService {
 
     async fn insert(&self, request: Request<ListInsertRequest>) -> Reply<ListInsertResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let mut lists = self.lock();
         let Some(list) = lists.get_mut(&req.namespace, &req.key) else {
             return Ok(Response::new(ListInsertResponse {
@@ -287,7 +286,7 @@ impl ListIndexingInterface for ListService {
 
     async fn remove(&self, request: Request<ListRemoveRequest>) -> Reply<ListRemoveResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let mut lists = self.lock();
         let Some(list) = lists.get_mut(&req.namespace, &req.key) else {
             return Ok(Response::new(ListRemoveResponse { removed: 0 }));
@@ -323,7 +322,7 @@ impl ListIndexingInterface for ListService {
 impl ListRangeInterface for ListService {
     async fn get_range(&self, request: Request<GetRangeRequest>) -> Reply<GetRangeResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let lists = self.lock();
         let values = match lists.get(&req.namespace, &req.key) {
             Some(list) => match span(req.start, req.stop, list.len()) {
@@ -344,7 +343,7 @@ impl ListRangeInterface for ListService {
 
     async fn trim(&self, request: Request<TrimRequest>) -> Reply<TrimResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let mut lists = self.lock();
         let Some(list) = lists.get_mut(&req.namespace, &req.key) else {
             return Ok(Response::new(TrimResponse { length: 0 }));
@@ -377,13 +376,6 @@ impl ListBlockingInterface for ListService {
     ) -> Reply<BlockingPopResponse> {
         self.blocking_pop(request.into_inner(), End::Right).await
     }
-}
-
-fn check_key(key: &str) -> Result<(), Status> {
-    if key.is_empty() {
-        return Err(Status::invalid_argument("key must not be empty"));
-    }
-    Ok(())
 }
 
 fn popped(value: Option<Vec<u8>>) -> PopResponse {

@@ -1,7 +1,7 @@
 //! The data models beyond keyvalue, one module each: its state, its gRPC services and its
 //! deliberately broken behaviours. Each module is self-contained so that models evolve apart.
 
-use tonic::transport::server::Router;
+use prism_plugin::Services;
 
 use crate::Faults;
 
@@ -15,15 +15,22 @@ pub(crate) mod sortedset;
 pub(crate) mod stream;
 pub(crate) mod timeseries;
 
-/// Adds the services of every model to `router`.
-pub(crate) fn add_services(router: Router, faults: &Faults) -> Router {
-    let router = pubsub::add_services(router, faults);
-    let router = stream::add_services(router, faults);
-    let router = queue::add_services(router, faults);
-    let router = list::add_services(router, faults);
-    let router = set::add_services(router, faults);
-    let router = sortedset::add_services(router, faults);
-    let router = timeseries::add_services(router, faults);
-    let router = graph::add_services(router, faults);
-    document::add_services(router, faults)
+/// Every model's services, in the order they are added.
+const MODELS: [fn(Services, &Faults) -> Services; 9] = [
+    pubsub::add_services,
+    stream::add_services,
+    queue::add_services,
+    list::add_services,
+    set::add_services,
+    sortedset::add_services,
+    timeseries::add_services,
+    graph::add_services,
+    document::add_services,
+];
+
+/// Adds the services of every model to `services`.
+pub(crate) fn add_services(services: Services, faults: &Faults) -> Services {
+    MODELS
+        .iter()
+        .fold(services, |services, add| add(services, faults))
 }

@@ -12,6 +12,8 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{ready, Context, Poll};
 
+use prism_plugin::Reply;
+use prism_plugin::Services;
 use prism_proto::pubsub::pub_sub_basic_interface_server::{
     PubSubBasicInterface, PubSubBasicInterfaceServer,
 };
@@ -30,7 +32,6 @@ use prism_proto::pubsub::pub_sub_wildcards_interface_server::{
 use prism_proto::pubsub::*;
 use tokio::sync::Notify;
 use tokio_stream::Stream;
-use tonic::transport::server::Router;
 use tonic::{Request, Response, Status};
 
 use crate::Faults;
@@ -60,17 +61,17 @@ pub(crate) const FAULTS: &[(&str, &str)] = &[
 ];
 
 /// Adds the pubsub services to `router`.
-pub(crate) fn add_services(router: Router, faults: &Faults) -> Router {
+pub(crate) fn add_services(services: Services, faults: &Faults) -> Services {
     let svc = PubSubService {
         state: Arc::default(),
         faults: faults.clone(),
     };
-    router
-        .add_service(sized!(PubSubBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(PubSubWildcardsInterfaceServer::new(svc.clone())))
-        .add_service(sized!(PubSubPersistentInterfaceServer::new(svc.clone())))
-        .add_service(sized!(PubSubFilteringInterfaceServer::new(svc.clone())))
-        .add_service(sized!(PubSubOrderingInterfaceServer::new(svc)))
+    services
+        .add(PubSubBasicInterfaceServer::new(svc.clone()))
+        .add(PubSubWildcardsInterfaceServer::new(svc.clone()))
+        .add(PubSubPersistentInterfaceServer::new(svc.clone()))
+        .add(PubSubFilteringInterfaceServer::new(svc.clone()))
+        .add(PubSubOrderingInterfaceServer::new(svc))
 }
 
 type Shared = Arc<Mutex<State>>;
@@ -483,8 +484,6 @@ impl Drop for SubStream {
         lock(&self.state).disconnect(&self.namespace, self.key, self.token);
     }
 }
-
-type Reply<T> = Result<Response<T>, Status>;
 
 #[tonic::async_trait]
 impl PubSubBasicInterface for PubSubService {

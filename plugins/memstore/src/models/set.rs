@@ -9,6 +9,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use prism_plugin::Services;
+use prism_plugin::{check, Reply};
 use prism_proto::set::set_basic_interface_server::{SetBasicInterface, SetBasicInterfaceServer};
 use prism_proto::set::set_cardinality_interface_server::{
     SetCardinalityInterface, SetCardinalityInterfaceServer,
@@ -18,7 +20,6 @@ use prism_proto::set::set_operations_interface_server::{
 };
 use prism_proto::set::set_random_interface_server::{SetRandomInterface, SetRandomInterfaceServer};
 use prism_proto::set::*;
-use tonic::transport::server::Router;
 use tonic::{Request, Response, Status};
 
 use crate::Faults;
@@ -44,13 +45,13 @@ pub(crate) const FAULTS: &[(&str, &str)] = &[
 ];
 
 /// Adds the set services to `router`.
-pub(crate) fn add_services(router: Router, faults: &Faults) -> Router {
+pub(crate) fn add_services(services: Services, faults: &Faults) -> Services {
     let svc = SetService::new(faults.clone());
-    router
-        .add_service(sized!(SetBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(SetOperationsInterfaceServer::new(svc.clone())))
-        .add_service(sized!(SetCardinalityInterfaceServer::new(svc.clone())))
-        .add_service(sized!(SetRandomInterfaceServer::new(svc)))
+    services
+        .add(SetBasicInterfaceServer::new(svc.clone()))
+        .add(SetOperationsInterfaceServer::new(svc.clone()))
+        .add(SetCardinalityInterfaceServer::new(svc.clone()))
+        .add(SetRandomInterfaceServer::new(svc))
 }
 
 type Members = BTreeSet<Vec<u8>>;
@@ -158,8 +159,6 @@ struct SetService {
     sets: Arc<Mutex<Sets>>,
 }
 
-type Reply<T> = Result<Response<T>, Status>;
-
 impl SetService {
     fn new(faults: Faults) -> Self {
         Self {
@@ -178,7 +177,7 @@ impl SetService {
 impl SetBasicInterface for SetService {
     async fn add(&self, request: Request<AddRequest>) -> Reply<AddResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let added = self.lock().add(&req.namespace, &req.key, req.member)
             || self.faults.has("set_readd_reports_added");
         Ok(Response::new(AddResponse { added }))
@@ -186,14 +185,14 @@ impl SetBasicInterface for SetService {
 
     async fn remove(&self, request: Request<RemoveRequest>) -> Reply<RemoveResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let removed = self.lock().remove(&req.namespace, &req.key, &req.member);
         Ok(Response::new(RemoveResponse { removed }))
     }
 
     async fn contains(&self, request: Request<ContainsRequest>) -> Reply<ContainsResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let contains = self
             .lock()
             .get(&req.namespace, &req.key)
@@ -203,7 +202,7 @@ impl SetBasicInterface for SetService {
 
     async fn get_members(&self, request: Request<GetMembersRequest>) -> Reply<GetMembersResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let members = self
             .lock()
             .get(&req.namespace, &req.key)
@@ -269,7 +268,7 @@ impl SetOperationsInterface for SetService {
 impl SetCardinalityInterface for SetService {
     async fn get_size(&self, request: Request<GetSizeRequest>) -> Reply<GetSizeResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let size = self
             .lock()
             .get(&req.namespace, &req.key)
@@ -281,7 +280,7 @@ impl SetCardinalityInterface for SetService {
 
     async fn is_member(&self, request: Request<IsMemberRequest>) -> Reply<IsMemberResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let prefix_match = self.faults.has("set_is_member_prefix_match");
         let is_member = self
             .lock()
@@ -301,7 +300,7 @@ impl SetRandomInterface for SetService {
         request: Request<GetRandomMemberRequest>,
     ) -> Reply<GetRandomMemberResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let count = check_count(req.count)?;
         let mut sets = self.lock();
         let members = if self.faults.has("set_random_members_repeat") {
@@ -317,7 +316,7 @@ impl SetRandomInterface for SetService {
         request: Request<PopRandomMemberRequest>,
     ) -> Reply<PopRandomMemberResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let count = check_count(req.count)?;
         let mut sets = self.lock();
         let members = sets.sample(&req.namespace, &req.key, count);
@@ -328,18 +327,11 @@ impl SetRandomInterface for SetService {
     }
 }
 
-fn check_key(key: &str) -> Result<(), Status> {
-    if key.is_empty() {
-        return Err(Status::invalid_argument("key must not be empty"));
-    }
-    Ok(())
-}
-
 fn check_keys(keys: &[String]) -> Result<(), Status> {
     if keys.is_empty() {
         return Err(no_keys());
     }
-    keys.iter().try_for_each(|key| check_key(key))
+    keys.iter().try_for_each(|key| check::key(key))
 }
 
 fn no_keys() -> Status {

@@ -7,6 +7,8 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use prism_plugin::Services;
+use prism_plugin::{check, Reply};
 use prism_proto::sortedset::sorted_set_basic_interface_server::{
     SortedSetBasicInterface, SortedSetBasicInterfaceServer,
 };
@@ -23,7 +25,6 @@ use prism_proto::sortedset::sorted_set_rank_interface_server::{
     SortedSetRankInterface, SortedSetRankInterfaceServer,
 };
 use prism_proto::sortedset::*;
-use tonic::transport::server::Router;
 use tonic::{Request, Response, Status};
 
 use crate::Faults;
@@ -77,30 +78,18 @@ struct SortedSetService {
     faults: Faults,
 }
 
-type Reply<T> = Result<Response<T>, Status>;
-
 /// Adds the sortedset services to `router`.
-pub(crate) fn add_services(router: Router, faults: &Faults) -> Router {
+pub(crate) fn add_services(services: Services, faults: &Faults) -> Services {
     let svc = SortedSetService {
         state: Arc::default(),
         faults: faults.clone(),
     };
-    router
-        .add_service(sized!(SortedSetBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(SortedSetRangeInterfaceServer::new(svc.clone())))
-        .add_service(sized!(SortedSetRankInterfaceServer::new(svc.clone())))
-        .add_service(sized!(SortedSetOperationsInterfaceServer::new(svc.clone())))
-        .add_service(sized!(SortedSetLexInterfaceServer::new(svc)))
-}
-
-fn non_empty(what: &str, value: &str) -> Result<(), Status> {
-    if value.is_empty() {
-        Err(Status::invalid_argument(format!(
-            "{what} must not be empty"
-        )))
-    } else {
-        Ok(())
-    }
+    services
+        .add(SortedSetBasicInterfaceServer::new(svc.clone()))
+        .add(SortedSetRangeInterfaceServer::new(svc.clone()))
+        .add(SortedSetRankInterfaceServer::new(svc.clone()))
+        .add(SortedSetOperationsInterfaceServer::new(svc.clone()))
+        .add(SortedSetLexInterfaceServer::new(svc))
 }
 
 /// Scores never hold NaN, so partial_cmp always answers; -0.0 and 0.0 compare equal as in Redis.
@@ -296,8 +285,8 @@ fn zero_if_nan(x: f64) -> f64 {
 impl SortedSetBasicInterface for SortedSetService {
     async fn add(&self, request: Request<AddRequest>) -> Reply<AddResponse> {
         let req = request.into_inner();
-        non_empty("key", &req.key)?;
-        non_empty("member", &req.member)?;
+        check::non_empty("key", &req.key)?;
+        check::non_empty("member", &req.member)?;
         if req.score.is_nan() && !self.faults.has("nan_score_accepted") {
             return Err(Status::invalid_argument("score must not be NaN"));
         }
@@ -331,8 +320,8 @@ impl SortedSetBasicInterface for SortedSetService {
 
     async fn remove(&self, request: Request<RemoveRequest>) -> Reply<RemoveResponse> {
         let req = request.into_inner();
-        non_empty("key", &req.key)?;
-        non_empty("member", &req.member)?;
+        check::non_empty("key", &req.key)?;
+        check::non_empty("member", &req.member)?;
         let mut state = self.lock();
         let Some(sets) = state.namespaces.get_mut(&req.namespace) else {
             return Ok(Response::new(RemoveResponse { removed: false }));
@@ -349,8 +338,8 @@ impl SortedSetBasicInterface for SortedSetService {
 
     async fn get_score(&self, request: Request<GetScoreRequest>) -> Reply<GetScoreResponse> {
         let req = request.into_inner();
-        non_empty("key", &req.key)?;
-        non_empty("member", &req.member)?;
+        check::non_empty("key", &req.key)?;
+        check::non_empty("member", &req.member)?;
         let state = self.lock();
         let score = state
             .namespaces
@@ -367,7 +356,7 @@ impl SortedSetBasicInterface for SortedSetService {
 impl SortedSetRangeInterface for SortedSetService {
     async fn get_range(&self, request: Request<GetRangeRequest>) -> Reply<GetRangeResponse> {
         let req = request.into_inner();
-        non_empty("key", &req.key)?;
+        check::non_empty("key", &req.key)?;
         let mut sorted = self.sorted(&req.namespace, &req.key);
         if req.reverse {
             sorted.reverse();
@@ -391,7 +380,7 @@ impl SortedSetRangeInterface for SortedSetService {
         request: Request<GetRangeByScoreRequest>,
     ) -> Reply<GetRangeByScoreResponse> {
         let req = request.into_inner();
-        non_empty("key", &req.key)?;
+        check::non_empty("key", &req.key)?;
         if req.min.is_nan() || req.max.is_nan() {
             return Err(Status::invalid_argument("score bounds must not be NaN"));
         }
@@ -421,7 +410,7 @@ impl SortedSetRangeInterface for SortedSetService {
 impl SortedSetRankInterface for SortedSetService {
     async fn get_rank(&self, request: Request<GetRankRequest>) -> Reply<GetRankResponse> {
         let req = request.into_inner();
-        non_empty("key", &req.key)?;
+        check::non_empty("key", &req.key)?;
         let rank = self.rank(&req.namespace, &req.key, &req.member, false);
         Ok(Response::new(GetRankResponse {
             found: rank.is_some(),
@@ -434,7 +423,7 @@ impl SortedSetRankInterface for SortedSetService {
         request: Request<GetReverseRankRequest>,
     ) -> Reply<GetReverseRankResponse> {
         let req = request.into_inner();
-        non_empty("key", &req.key)?;
+        check::non_empty("key", &req.key)?;
         let rank = self.rank(&req.namespace, &req.key, &req.member, true);
         Ok(Response::new(GetReverseRankResponse {
             found: rank.is_some(),
@@ -474,7 +463,7 @@ impl SortedSetLexInterface for SortedSetService {
         request: Request<GetRangeByLexRequest>,
     ) -> Reply<GetRangeByLexResponse> {
         let req = request.into_inner();
-        non_empty("key", &req.key)?;
+        check::non_empty("key", &req.key)?;
         let inclusive_always = self.faults.has("lex_bounds_inclusive_always");
         let min = LexBound::parse(&req.min, inclusive_always)?;
         let max = LexBound::parse(&req.max, inclusive_always)?;

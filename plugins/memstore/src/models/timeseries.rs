@@ -7,6 +7,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use prism_plugin::Services;
+use prism_plugin::{check, Reply};
 use prism_proto::timeseries::time_series_aggregation_interface_server::{
     TimeSeriesAggregationInterface, TimeSeriesAggregationInterfaceServer,
 };
@@ -20,7 +22,6 @@ use prism_proto::timeseries::time_series_retention_interface_server::{
     TimeSeriesRetentionInterface, TimeSeriesRetentionInterfaceServer,
 };
 use prism_proto::timeseries::*;
-use tonic::transport::server::Router;
 use tonic::{Request, Response, Status};
 
 use crate::Faults;
@@ -71,31 +72,17 @@ struct TimeSeriesService {
     faults: Faults,
 }
 
-type Reply<T> = Result<Response<T>, Status>;
-
 /// Adds the timeseries services to `router`.
-pub(crate) fn add_services(router: Router, faults: &Faults) -> Router {
+pub(crate) fn add_services(services: Services, faults: &Faults) -> Services {
     let svc = TimeSeriesService {
         state: Arc::default(),
         faults: faults.clone(),
     };
-    router
-        .add_service(sized!(TimeSeriesBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(TimeSeriesAggregationInterfaceServer::new(
-            svc.clone()
-        )))
-        .add_service(sized!(TimeSeriesRetentionInterfaceServer::new(svc.clone())))
-        .add_service(sized!(TimeSeriesInterpolationInterfaceServer::new(svc)))
-}
-
-fn non_empty(what: &str, value: &str) -> Result<(), Status> {
-    if value.is_empty() {
-        Err(Status::invalid_argument(format!(
-            "{what} must not be empty"
-        )))
-    } else {
-        Ok(())
-    }
+    services
+        .add(TimeSeriesBasicInterfaceServer::new(svc.clone()))
+        .add(TimeSeriesAggregationInterfaceServer::new(svc.clone()))
+        .add(TimeSeriesRetentionInterfaceServer::new(svc.clone()))
+        .add(TimeSeriesInterpolationInterfaceServer::new(svc))
 }
 
 fn ordered(from_ms: i64, to_ms: i64) -> Result<(), Status> {
@@ -217,7 +204,7 @@ impl TimeSeriesService {
         req: InterpolateRequest,
         linear: bool,
     ) -> Result<InterpolateResponse, Status> {
-        non_empty("series", &req.series)?;
+        check::non_empty("series", &req.series)?;
         let points: Vec<(i64, f64)> = {
             let state = self.lock();
             state
@@ -279,7 +266,7 @@ fn extrapolate(points: &[(i64, f64)], t: i64, linear: bool) -> f64 {
 impl TimeSeriesBasicInterface for TimeSeriesService {
     async fn insert(&self, request: Request<InsertRequest>) -> Reply<InsertResponse> {
         let req = request.into_inner();
-        non_empty("series", &req.series)?;
+        check::non_empty("series", &req.series)?;
         if req.value.is_nan() {
             return Err(Status::invalid_argument("value must not be NaN"));
         }
@@ -294,7 +281,7 @@ impl TimeSeriesBasicInterface for TimeSeriesService {
 
     async fn query(&self, request: Request<QueryRequest>) -> Reply<QueryResponse> {
         let req = request.into_inner();
-        non_empty("series", &req.series)?;
+        check::non_empty("series", &req.series)?;
         ordered(req.from_ms, req.to_ms)?;
         let points =
             TimeSeriesService::query(self, &req.namespace, &req.series, req.from_ms, req.to_ms);
@@ -306,7 +293,7 @@ impl TimeSeriesBasicInterface for TimeSeriesService {
 impl TimeSeriesAggregationInterface for TimeSeriesService {
     async fn aggregate(&self, request: Request<AggregateRequest>) -> Reply<AggregateResponse> {
         let req = request.into_inner();
-        non_empty("series", &req.series)?;
+        check::non_empty("series", &req.series)?;
         let buckets = self.buckets(
             &req.namespace,
             &req.series,
@@ -320,8 +307,8 @@ impl TimeSeriesAggregationInterface for TimeSeriesService {
 
     async fn rollup(&self, request: Request<RollupRequest>) -> Reply<RollupResponse> {
         let req = request.into_inner();
-        non_empty("series", &req.series)?;
-        non_empty("destination", &req.destination)?;
+        check::non_empty("series", &req.series)?;
+        check::non_empty("destination", &req.destination)?;
         if req.destination == req.series {
             return Err(Status::invalid_argument(
                 "destination must differ from series",
@@ -355,7 +342,7 @@ impl TimeSeriesRetentionInterface for TimeSeriesService {
         request: Request<SetRetentionRequest>,
     ) -> Reply<SetRetentionResponse> {
         let req = request.into_inner();
-        non_empty("series", &req.series)?;
+        check::non_empty("series", &req.series)?;
         if req.retention_ms < 0 {
             return Err(Status::invalid_argument(
                 "retention_ms must not be negative",
@@ -374,7 +361,7 @@ impl TimeSeriesRetentionInterface for TimeSeriesService {
 
     async fn compact(&self, request: Request<CompactRequest>) -> Reply<CompactResponse> {
         let req = request.into_inner();
-        non_empty("series", &req.series)?;
+        check::non_empty("series", &req.series)?;
         let boundary_removed = self.faults.has("retention_boundary_removed");
         let mut state = self.lock();
         let Some(series) = state

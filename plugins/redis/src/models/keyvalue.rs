@@ -9,6 +9,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use prism_plugin::Services;
+use prism_plugin::{check, stream, ItemStream, Reply};
 use prism_proto::keyvalue::key_value_basic_interface_server::{
     KeyValueBasicInterface, KeyValueBasicInterfaceServer,
 };
@@ -30,10 +32,9 @@ use prism_proto::keyvalue::key_value_ttl_interface_server::{
 use prism_proto::keyvalue::*;
 use redis::aio::{ConnectionManager, MultiplexedConnection};
 use redis::{AsyncCommands, Script};
-use tonic::transport::server::Router;
 use tonic::{Request, Response, Status};
 
-use super::common::{check_key, rerr, stream, ItemStream, OrStatus, Reply};
+use super::common::{rerr, OrStatus};
 use crate::{keys, Backend};
 
 const KIND: &str = "kv";
@@ -43,17 +44,15 @@ const KIND: &str = "kv";
 const TXN_IDLE: Duration = Duration::from_secs(600);
 
 /// Adds the keyvalue services to `router`.
-pub(crate) fn add_services(router: Router, backend: &Backend) -> Router {
+pub(crate) fn add_services(services: Services, backend: &Backend) -> Services {
     let svc = KeyValueService::new(backend.clone());
-    router
-        .add_service(sized!(KeyValueBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(KeyValueScanInterfaceServer::new(svc.clone())))
-        .add_service(sized!(KeyValueTtlInterfaceServer::new(svc.clone())))
-        .add_service(sized!(KeyValueTransactionalInterfaceServer::new(
-            svc.clone()
-        )))
-        .add_service(sized!(KeyValueBatchInterfaceServer::new(svc.clone())))
-        .add_service(sized!(KeyValueCasInterfaceServer::new(svc)))
+    services
+        .add(KeyValueBasicInterfaceServer::new(svc.clone()))
+        .add(KeyValueScanInterfaceServer::new(svc.clone()))
+        .add(KeyValueTtlInterfaceServer::new(svc.clone()))
+        .add(KeyValueTransactionalInterfaceServer::new(svc.clone()))
+        .add(KeyValueBatchInterfaceServer::new(svc.clone()))
+        .add(KeyValueCasInterfaceServer::new(svc))
 }
 
 // KEYS[1] the key; ARGV[1] "1" when a value is expected, "0" for "only if absent"; ARGV[2] the
@@ -262,7 +261,7 @@ fn not_found(key: &str) -> Status {
 impl KeyValueBasicInterface for KeyValueService {
     async fn set(&self, request: Request<SetRequest>) -> Reply<SetResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let rkey = keys::key(&req.namespace, KIND, &req.key);
         self.conn().set::<_, _, ()>(rkey, req.value).await.st()?;
         Ok(Response::new(SetResponse {}))
@@ -270,7 +269,7 @@ impl KeyValueBasicInterface for KeyValueService {
 
     async fn get(&self, request: Request<GetRequest>) -> Reply<GetResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let rkey = keys::key(&req.namespace, KIND, &req.key);
         let value: Option<Vec<u8>> = self.conn().get(rkey).await.st()?;
         let value = value.ok_or_else(|| not_found(&req.key))?;
@@ -279,7 +278,7 @@ impl KeyValueBasicInterface for KeyValueService {
 
     async fn delete(&self, request: Request<DeleteRequest>) -> Reply<DeleteResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let rkey = keys::key(&req.namespace, KIND, &req.key);
         let removed: i64 = self.conn().del(rkey).await.st()?;
         Ok(Response::new(DeleteResponse { found: removed > 0 }))
@@ -287,7 +286,7 @@ impl KeyValueBasicInterface for KeyValueService {
 
     async fn exists(&self, request: Request<ExistsRequest>) -> Reply<ExistsResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let rkey = keys::key(&req.namespace, KIND, &req.key);
         let exists: bool = self.conn().exists(rkey).await.st()?;
         Ok(Response::new(ExistsResponse { exists }))
@@ -319,7 +318,7 @@ impl KeyValueScanInterface for KeyValueService {
                 }
             }
         }
-        Ok(Response::new(stream(items)))
+        stream(items)
     }
 
     async fn scan_keys(&self, request: Request<ScanKeysRequest>) -> Reply<Self::ScanKeysStream> {
@@ -327,9 +326,7 @@ impl KeyValueScanInterface for KeyValueService {
         let pairs = self
             .scan_keys(&req.namespace, &req.prefix, req.limit)
             .await?;
-        Ok(Response::new(stream(
-            pairs.into_iter().map(|(key, _)| ScanKeyItem { key }),
-        )))
+        stream(pairs.into_iter().map(|(key, _)| ScanKeyItem { key }))
     }
 
     async fn count(&self, request: Request<CountRequest>) -> Reply<CountResponse> {
@@ -345,7 +342,7 @@ impl KeyValueScanInterface for KeyValueService {
 impl KeyValueTtlInterface for KeyValueService {
     async fn expire(&self, request: Request<ExpireRequest>) -> Reply<ExpireResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         if req.ttl_ms <= 0 {
             return Err(Status::invalid_argument(format!(
                 "ttl_ms must be positive, got {}",
@@ -374,7 +371,7 @@ impl KeyValueTtlInterface for KeyValueService {
 
     async fn get_ttl(&self, request: Request<GetTtlRequest>) -> Reply<GetTtlResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let rkey = keys::key(&req.namespace, KIND, &req.key);
         let ttl_ms: i64 = redis::cmd("PTTL")
             .arg(rkey)
@@ -386,7 +383,7 @@ impl KeyValueTtlInterface for KeyValueService {
 
     async fn persist(&self, request: Request<PersistRequest>) -> Reply<PersistResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let rkey = keys::key(&req.namespace, KIND, &req.key);
         let persisted: bool = self.conn().persist(rkey).await.st()?;
         Ok(Response::new(PersistResponse { persisted }))
@@ -417,7 +414,7 @@ impl KeyValueTransactionalInterface for KeyValueService {
 
     async fn txn_set(&self, request: Request<TxnSetRequest>) -> Reply<TxnSetResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let rkey = keys::key(&req.namespace, KIND, &req.key);
         self.with_txn(&req.namespace, &req.txn_id, async |txn: &mut Txn| {
             txn.touch(&rkey).await?;
@@ -430,7 +427,7 @@ impl KeyValueTransactionalInterface for KeyValueService {
 
     async fn txn_get(&self, request: Request<TxnGetRequest>) -> Reply<TxnGetResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let rkey = keys::key(&req.namespace, KIND, &req.key);
         let value = self
             .with_txn(&req.namespace, &req.txn_id, async |txn: &mut Txn| {
@@ -443,7 +440,7 @@ impl KeyValueTransactionalInterface for KeyValueService {
 
     async fn txn_delete(&self, request: Request<TxnDeleteRequest>) -> Reply<TxnDeleteResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let rkey = keys::key(&req.namespace, KIND, &req.key);
         let found = self
             .with_txn(&req.namespace, &req.txn_id, async |txn: &mut Txn| {
@@ -491,7 +488,7 @@ impl KeyValueBatchInterface for KeyValueService {
     async fn batch_set(&self, request: Request<BatchSetRequest>) -> Reply<BatchSetResponse> {
         let req = request.into_inner();
         for e in &req.entries {
-            check_key(&e.key)?;
+            check::key(&e.key)?;
         }
         let written = u32::try_from(req.entries.len()).unwrap_or(u32::MAX);
         if !req.entries.is_empty() {
@@ -508,7 +505,7 @@ impl KeyValueBatchInterface for KeyValueService {
     async fn batch_get(&self, request: Request<BatchGetRequest>) -> Reply<BatchGetResponse> {
         let req = request.into_inner();
         for key in &req.keys {
-            check_key(key)?;
+            check::key(key)?;
         }
         if req.keys.is_empty() {
             return Ok(Response::new(BatchGetResponse::default()));
@@ -542,7 +539,7 @@ impl KeyValueBatchInterface for KeyValueService {
     ) -> Reply<BatchDeleteResponse> {
         let req = request.into_inner();
         for key in &req.keys {
-            check_key(key)?;
+            check::key(key)?;
         }
         if req.keys.is_empty() {
             return Ok(Response::new(BatchDeleteResponse::default()));
@@ -571,7 +568,7 @@ impl KeyValueCasInterface for KeyValueService {
         request: Request<CompareAndSwapRequest>,
     ) -> Reply<CompareAndSwapResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let rkey = keys::key(&req.namespace, KIND, &req.key);
         let (flag, expected) = match &req.expected {
             Some(v) => ("1", v.as_slice()),
@@ -604,7 +601,7 @@ impl KeyValueCasInterface for KeyValueService {
         request: Request<CompareAndDeleteRequest>,
     ) -> Reply<CompareAndDeleteResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let rkey = keys::key(&req.namespace, KIND, &req.key);
         let deleted: i64 = self
             .cad

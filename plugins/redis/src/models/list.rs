@@ -5,6 +5,8 @@
 
 use std::time::{Duration, Instant};
 
+use prism_plugin::Services;
+use prism_plugin::{check, Reply};
 use prism_proto::list::list_basic_interface_server::{
     ListBasicInterface, ListBasicInterfaceServer,
 };
@@ -19,24 +21,23 @@ use prism_proto::list::list_range_interface_server::{
 };
 use prism_proto::list::*;
 use redis::aio::ConnectionManager;
-use tonic::transport::server::Router;
 use tonic::{Request, Response, Status};
 
-use super::common::{check_key, count, OrStatus, Reply};
+use super::common::{count, OrStatus};
 use crate::{keys, Backend};
 
 const KIND: &str = "list";
 
 /// Adds the list services to `router`.
-pub(crate) fn add_services(router: Router, backend: &Backend) -> Router {
+pub(crate) fn add_services(services: Services, backend: &Backend) -> Services {
     let svc = ListService {
         backend: backend.clone(),
     };
-    router
-        .add_service(sized!(ListBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(ListIndexingInterfaceServer::new(svc.clone())))
-        .add_service(sized!(ListRangeInterfaceServer::new(svc.clone())))
-        .add_service(sized!(ListBlockingInterfaceServer::new(svc)))
+    services
+        .add(ListBasicInterfaceServer::new(svc.clone()))
+        .add(ListIndexingInterfaceServer::new(svc.clone()))
+        .add(ListRangeInterfaceServer::new(svc.clone()))
+        .add(ListBlockingInterfaceServer::new(svc))
 }
 
 /// Serves every list interface.
@@ -51,7 +52,7 @@ impl ListService {
     }
 
     async fn push(&self, command: &str, req: PushRequest) -> Reply<PushResponse> {
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         if req.values.is_empty() {
             return Err(Status::invalid_argument("a push needs at least one value"));
         }
@@ -67,7 +68,7 @@ impl ListService {
     }
 
     async fn pop(&self, command: &str, req: PopRequest) -> Reply<PopResponse> {
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let value: Option<Vec<u8>> = redis::cmd(command)
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .query_async(&mut self.conn())
@@ -84,7 +85,7 @@ impl ListService {
         command: &str,
         req: BlockingPopRequest,
     ) -> Reply<BlockingPopResponse> {
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         if req.timeout_ms <= 0 {
             return Err(Status::invalid_argument(format!(
                 "timeout_ms must be positive, got {}",
@@ -135,7 +136,7 @@ impl ListBasicInterface for ListService {
 
     async fn length(&self, request: Request<LengthRequest>) -> Reply<LengthResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let length: i64 = redis::cmd("LLEN")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .query_async(&mut self.conn())
@@ -151,7 +152,7 @@ impl ListBasicInterface for ListService {
 impl ListIndexingInterface for ListService {
     async fn get(&self, request: Request<ListGetRequest>) -> Reply<ListGetResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let value: Option<Vec<u8>> = redis::cmd("LINDEX")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .arg(req.index)
@@ -164,7 +165,7 @@ impl ListIndexingInterface for ListService {
 
     async fn set(&self, request: Request<ListSetRequest>) -> Reply<ListSetResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let done: redis::RedisResult<()> = redis::cmd("LSET")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .arg(req.index)
@@ -185,7 +186,7 @@ impl ListIndexingInterface for ListService {
 
     async fn insert(&self, request: Request<ListInsertRequest>) -> Reply<ListInsertResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let rkey = keys::key(&req.namespace, KIND, &req.key);
         let mut pipe = redis::pipe();
         pipe.atomic()
@@ -205,7 +206,7 @@ impl ListIndexingInterface for ListService {
 
     async fn remove(&self, request: Request<ListRemoveRequest>) -> Reply<ListRemoveResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let removed: i64 = redis::cmd("LREM")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .arg(req.count)
@@ -223,7 +224,7 @@ impl ListIndexingInterface for ListService {
 impl ListRangeInterface for ListService {
     async fn get_range(&self, request: Request<GetRangeRequest>) -> Reply<GetRangeResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let values: Vec<Vec<u8>> = redis::cmd("LRANGE")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .arg(req.start)
@@ -236,7 +237,7 @@ impl ListRangeInterface for ListService {
 
     async fn trim(&self, request: Request<TrimRequest>) -> Reply<TrimResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let rkey = keys::key(&req.namespace, KIND, &req.key);
         let mut pipe = redis::pipe();
         pipe.atomic()

@@ -13,6 +13,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use prism_plugin::Reply;
+use prism_plugin::Services;
 use prism_proto::pubsub::pub_sub_basic_interface_server::{
     PubSubBasicInterface, PubSubBasicInterfaceServer,
 };
@@ -23,10 +25,9 @@ use prism_proto::pubsub::*;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::UnboundedReceiverStream;
 use tokio_stream::StreamExt;
-use tonic::transport::server::Router;
 use tonic::{Request, Response, Status};
 
-use super::common::{OrStatus, Reply};
+use super::common::OrStatus;
 use crate::{keys, Backend};
 
 const TOPIC: &str = "topic";
@@ -35,14 +36,14 @@ const CONTROL: &str = "pubsub-ctl";
 const ID_LEN: usize = 36;
 
 /// Adds the pubsub services to `router`.
-pub(crate) fn add_services(router: Router, backend: &Backend) -> Router {
+pub(crate) fn add_services(services: Services, backend: &Backend) -> Services {
     let svc = PubSubService {
         backend: backend.clone(),
         subs: Arc::default(),
     };
-    router
-        .add_service(sized!(PubSubBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(PubSubWildcardsInterfaceServer::new(svc)))
+    services
+        .add(PubSubBasicInterfaceServer::new(svc.clone()))
+        .add(PubSubWildcardsInterfaceServer::new(svc))
 }
 
 /// A named live subscription: the token that tells it from a later one of the same id, and

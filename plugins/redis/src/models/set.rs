@@ -3,6 +3,8 @@
 //! Redis answers members in no particular order; the protos ask for byte order, so members are
 //! sorted in the plugin.
 
+use prism_plugin::Services;
+use prism_plugin::{check, Reply};
 use prism_proto::set::set_basic_interface_server::{SetBasicInterface, SetBasicInterfaceServer};
 use prism_proto::set::set_cardinality_interface_server::{
     SetCardinalityInterface, SetCardinalityInterfaceServer,
@@ -13,24 +15,23 @@ use prism_proto::set::set_operations_interface_server::{
 use prism_proto::set::set_random_interface_server::{SetRandomInterface, SetRandomInterfaceServer};
 use prism_proto::set::*;
 use redis::aio::ConnectionManager;
-use tonic::transport::server::Router;
 use tonic::{Request, Response, Status};
 
-use super::common::{check_key, count, OrStatus, Reply};
+use super::common::{count, OrStatus};
 use crate::{keys, Backend};
 
 const KIND: &str = "set";
 
 /// Adds the set services to `router`.
-pub(crate) fn add_services(router: Router, backend: &Backend) -> Router {
+pub(crate) fn add_services(services: Services, backend: &Backend) -> Services {
     let svc = SetService {
         backend: backend.clone(),
     };
-    router
-        .add_service(sized!(SetBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(SetOperationsInterfaceServer::new(svc.clone())))
-        .add_service(sized!(SetCardinalityInterfaceServer::new(svc.clone())))
-        .add_service(sized!(SetRandomInterfaceServer::new(svc)))
+    services
+        .add(SetBasicInterfaceServer::new(svc.clone()))
+        .add(SetOperationsInterfaceServer::new(svc.clone()))
+        .add(SetCardinalityInterfaceServer::new(svc.clone()))
+        .add(SetRandomInterfaceServer::new(svc))
 }
 
 /// Serves every set interface.
@@ -54,7 +55,7 @@ impl SetService {
         if names.is_empty() {
             return Err(Status::invalid_argument("keys must name at least one set"));
         }
-        names.iter().try_for_each(|k| check_key(k))?;
+        names.iter().try_for_each(|k| check::key(k))?;
         let rkeys: Vec<String> = names.iter().map(|k| keys::key(ns, KIND, k)).collect();
         let members: Vec<Vec<u8>> = redis::cmd(command)
             .arg(rkeys)
@@ -72,7 +73,7 @@ impl SetService {
         key: &str,
         n: u32,
     ) -> Result<Vec<Vec<u8>>, Status> {
-        check_key(key)?;
+        check::key(key)?;
         if n == 0 {
             return Err(Status::invalid_argument("count must be positive"));
         }
@@ -95,7 +96,7 @@ fn sorted(mut members: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
 impl SetBasicInterface for SetService {
     async fn add(&self, request: Request<AddRequest>) -> Reply<AddResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let added: i64 = redis::cmd("SADD")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .arg(req.member)
@@ -107,7 +108,7 @@ impl SetBasicInterface for SetService {
 
     async fn remove(&self, request: Request<RemoveRequest>) -> Reply<RemoveResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let removed: i64 = redis::cmd("SREM")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .arg(req.member)
@@ -121,7 +122,7 @@ impl SetBasicInterface for SetService {
 
     async fn contains(&self, request: Request<ContainsRequest>) -> Reply<ContainsResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let contains: bool = redis::cmd("SISMEMBER")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .arg(req.member)
@@ -133,7 +134,7 @@ impl SetBasicInterface for SetService {
 
     async fn get_members(&self, request: Request<GetMembersRequest>) -> Reply<GetMembersResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let members: Vec<Vec<u8>> = redis::cmd("SMEMBERS")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .query_async(&mut self.conn())
@@ -173,7 +174,7 @@ impl SetOperationsInterface for SetService {
 impl SetCardinalityInterface for SetService {
     async fn get_size(&self, request: Request<GetSizeRequest>) -> Reply<GetSizeResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let size: i64 = redis::cmd("SCARD")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .query_async(&mut self.conn())
@@ -184,7 +185,7 @@ impl SetCardinalityInterface for SetService {
 
     async fn is_member(&self, request: Request<IsMemberRequest>) -> Reply<IsMemberResponse> {
         let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let is_member: bool = redis::cmd("SISMEMBER")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .arg(req.member)

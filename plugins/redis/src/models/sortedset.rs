@@ -3,6 +3,8 @@
 //! Redis orders equal scores by member bytes, as the protos ask. The plugin rejects NaN itself
 //! (Redis would too, with a less precise error) and validates lex bounds before Redis sees them.
 
+use prism_plugin::Services;
+use prism_plugin::{check, Reply};
 use prism_proto::sortedset::sorted_set_basic_interface_server::{
     SortedSetBasicInterface, SortedSetBasicInterfaceServer,
 };
@@ -20,25 +22,24 @@ use prism_proto::sortedset::sorted_set_rank_interface_server::{
 };
 use prism_proto::sortedset::*;
 use redis::aio::ConnectionManager;
-use tonic::transport::server::Router;
 use tonic::{Request, Response, Status};
 
-use super::common::{non_empty, OrStatus, Reply};
+use super::common::OrStatus;
 use crate::{keys, Backend};
 
 const KIND: &str = "zset";
 
 /// Adds the sortedset services to `router`.
-pub(crate) fn add_services(router: Router, backend: &Backend) -> Router {
+pub(crate) fn add_services(services: Services, backend: &Backend) -> Services {
     let svc = SortedSetService {
         backend: backend.clone(),
     };
-    router
-        .add_service(sized!(SortedSetBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(SortedSetRangeInterfaceServer::new(svc.clone())))
-        .add_service(sized!(SortedSetRankInterfaceServer::new(svc.clone())))
-        .add_service(sized!(SortedSetOperationsInterfaceServer::new(svc.clone())))
-        .add_service(sized!(SortedSetLexInterfaceServer::new(svc)))
+    services
+        .add(SortedSetBasicInterfaceServer::new(svc.clone()))
+        .add(SortedSetRangeInterfaceServer::new(svc.clone()))
+        .add(SortedSetRankInterfaceServer::new(svc.clone()))
+        .add(SortedSetOperationsInterfaceServer::new(svc.clone()))
+        .add(SortedSetLexInterfaceServer::new(svc))
 }
 
 /// Serves every sortedset interface.
@@ -113,7 +114,7 @@ impl SortedSetService {
         if names.is_empty() {
             return Err(Status::invalid_argument("keys must name at least one set"));
         }
-        names.iter().try_for_each(|k| non_empty("key", k))?;
+        names.iter().try_for_each(|k| check::non_empty("key", k))?;
         if !weights.is_empty() && weights.len() != names.len() {
             return Err(Status::invalid_argument(format!(
                 "{} weights for {} keys",
@@ -155,8 +156,8 @@ impl SortedSetService {
 impl SortedSetBasicInterface for SortedSetService {
     async fn add(&self, request: Request<AddRequest>) -> Reply<AddResponse> {
         let req = request.into_inner();
-        non_empty("key", &req.key)?;
-        non_empty("member", &req.member)?;
+        check::non_empty("key", &req.key)?;
+        check::non_empty("member", &req.member)?;
         if req.score.is_nan() {
             return Err(Status::invalid_argument("score must not be NaN"));
         }
@@ -172,8 +173,8 @@ impl SortedSetBasicInterface for SortedSetService {
 
     async fn remove(&self, request: Request<RemoveRequest>) -> Reply<RemoveResponse> {
         let req = request.into_inner();
-        non_empty("key", &req.key)?;
-        non_empty("member", &req.member)?;
+        check::non_empty("key", &req.key)?;
+        check::non_empty("member", &req.member)?;
         let removed: i64 = redis::cmd("ZREM")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .arg(req.member)
@@ -187,8 +188,8 @@ impl SortedSetBasicInterface for SortedSetService {
 
     async fn get_score(&self, request: Request<GetScoreRequest>) -> Reply<GetScoreResponse> {
         let req = request.into_inner();
-        non_empty("key", &req.key)?;
-        non_empty("member", &req.member)?;
+        check::non_empty("key", &req.key)?;
+        check::non_empty("member", &req.member)?;
         let score: Option<f64> = redis::cmd("ZSCORE")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .arg(&req.member)
@@ -209,7 +210,7 @@ impl SortedSetBasicInterface for SortedSetService {
 impl SortedSetRangeInterface for SortedSetService {
     async fn get_range(&self, request: Request<GetRangeRequest>) -> Reply<GetRangeResponse> {
         let req = request.into_inner();
-        non_empty("key", &req.key)?;
+        check::non_empty("key", &req.key)?;
         let mut cmd = redis::cmd("ZRANGE");
         cmd.arg(keys::key(&req.namespace, KIND, &req.key))
             .arg(req.start)
@@ -229,7 +230,7 @@ impl SortedSetRangeInterface for SortedSetService {
         request: Request<GetRangeByScoreRequest>,
     ) -> Reply<GetRangeByScoreResponse> {
         let req = request.into_inner();
-        non_empty("key", &req.key)?;
+        check::non_empty("key", &req.key)?;
         if req.min.is_nan() || req.max.is_nan() {
             return Err(Status::invalid_argument("score bounds must not be NaN"));
         }
@@ -254,7 +255,7 @@ impl SortedSetRangeInterface for SortedSetService {
 impl SortedSetRankInterface for SortedSetService {
     async fn get_rank(&self, request: Request<GetRankRequest>) -> Reply<GetRankResponse> {
         let req = request.into_inner();
-        non_empty("key", &req.key)?;
+        check::non_empty("key", &req.key)?;
         let rank: Option<u64> = redis::cmd("ZRANK")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .arg(req.member)
@@ -272,7 +273,7 @@ impl SortedSetRankInterface for SortedSetService {
         request: Request<GetReverseRankRequest>,
     ) -> Reply<GetReverseRankResponse> {
         let req = request.into_inner();
-        non_empty("key", &req.key)?;
+        check::non_empty("key", &req.key)?;
         let rank: Option<u64> = redis::cmd("ZREVRANK")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .arg(req.member)
@@ -327,7 +328,7 @@ impl SortedSetLexInterface for SortedSetService {
         request: Request<GetRangeByLexRequest>,
     ) -> Reply<GetRangeByLexResponse> {
         let req = request.into_inner();
-        non_empty("key", &req.key)?;
+        check::non_empty("key", &req.key)?;
         check_lex_bound(&req.min)?;
         check_lex_bound(&req.max)?;
         let members: Vec<String> = redis::cmd("ZRANGEBYLEX")

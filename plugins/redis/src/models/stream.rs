@@ -19,6 +19,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use prism_plugin::Services;
+use prism_plugin::{check, stream, ItemStream, Reply};
 use prism_proto::stream::stream_basic_interface_server::{
     StreamBasicInterface, StreamBasicInterfaceServer,
 };
@@ -36,14 +38,13 @@ use redis::aio::{ConnectionManager, MultiplexedConnection};
 use redis::{Script, Value};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::UnboundedReceiverStream;
-use tonic::transport::server::Router;
 use tonic::{Request, Response, Status};
 
-use super::common::{count, non_empty, rerr, stream, ItemStream, OrStatus, Reply};
+use super::common::{count, rerr, OrStatus};
 use crate::{keys, Backend};
 
 /// Adds the stream services to `router`.
-pub(crate) fn add_services(router: Router, backend: &Backend) -> Router {
+pub(crate) fn add_services(services: Services, backend: &Backend) -> Services {
     let svc = StreamService {
         backend: backend.clone(),
         live: Arc::default(),
@@ -51,13 +52,11 @@ pub(crate) fn add_services(router: Router, backend: &Backend) -> Router {
         compact: Arc::new(Script::new(COMPACT)),
         ack: Arc::new(Script::new(ACK)),
     };
-    router
-        .add_service(sized!(StreamBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(StreamConsumerGroupsInterfaceServer::new(
-            svc.clone()
-        )))
-        .add_service(sized!(StreamReplayInterfaceServer::new(svc.clone())))
-        .add_service(sized!(StreamRetentionInterfaceServer::new(svc)))
+    services
+        .add(StreamBasicInterfaceServer::new(svc.clone()))
+        .add(StreamConsumerGroupsInterfaceServer::new(svc.clone()))
+        .add(StreamReplayInterfaceServer::new(svc.clone()))
+        .add(StreamRetentionInterfaceServer::new(svc))
 }
 
 // KEYS[1] stream, KEYS[2] meta; ARGV[1] payload. Answers {offset, timestamp}.
@@ -260,7 +259,7 @@ impl StreamService {
         end: Option<i64>,
         max: u32,
     ) -> Result<Vec<StreamRecord>, Status> {
-        non_empty("stream", name)?;
+        check::non_empty("stream", name)?;
         if start < 0 {
             return Err(Status::invalid_argument(format!(
                 "offset {start} is negative"
@@ -322,7 +321,7 @@ impl StreamBasicInterface for StreamService {
 
     async fn append(&self, request: Request<AppendRequest>) -> Reply<AppendResponse> {
         let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
+        check::non_empty("stream", &req.stream)?;
         let k = Keys::new(&req.namespace, &req.stream);
         let (offset, timestamp_ms): (i64, i64) = self
             .append
@@ -343,7 +342,7 @@ impl StreamBasicInterface for StreamService {
         let recs = self
             .range(&req.namespace, &req.stream, req.from_offset, None, req.max)
             .await?;
-        Ok(Response::new(stream(recs)))
+        stream(recs)
     }
 
     async fn get_latest_offset(
@@ -351,7 +350,7 @@ impl StreamBasicInterface for StreamService {
         request: Request<GetLatestOffsetRequest>,
     ) -> Reply<GetLatestOffsetResponse> {
         let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
+        check::non_empty("stream", &req.stream)?;
         let next: Option<i64> = redis::cmd("HGET")
             .arg(Keys::new(&req.namespace, &req.stream).meta)
             .arg("next")
@@ -378,7 +377,7 @@ impl StreamReplayInterface for StreamService {
         let recs = self
             .range(&req.namespace, &req.stream, req.offset, None, req.max)
             .await?;
-        Ok(Response::new(stream(recs)))
+        stream(recs)
     }
 
     async fn seek_to_timestamp(
@@ -386,7 +385,7 @@ impl StreamReplayInterface for StreamService {
         request: Request<SeekToTimestampRequest>,
     ) -> Reply<Self::SeekToTimestampStream> {
         let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
+        check::non_empty("stream", &req.stream)?;
         let k = Keys::new(&req.namespace, &req.stream);
         let (_, _, recs) = self.snapshot(&k, 0, None, 0).await?;
         let limit = if req.max == 0 {
@@ -400,7 +399,7 @@ impl StreamReplayInterface for StreamService {
             .skip_while(|r| r.timestamp_ms < req.timestamp_ms)
             .take(limit)
             .collect();
-        Ok(Response::new(stream(recs)))
+        stream(recs)
     }
 
     async fn replay_range(
@@ -426,7 +425,7 @@ impl StreamReplayInterface for StreamService {
                 0,
             )
             .await?;
-        Ok(Response::new(stream(recs)))
+        stream(recs)
     }
 }
 
@@ -437,7 +436,7 @@ impl StreamRetentionInterface for StreamService {
         request: Request<SetRetentionRequest>,
     ) -> Reply<SetRetentionResponse> {
         let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
+        check::non_empty("stream", &req.stream)?;
         if req.max_age_ms < 0 {
             return Err(Status::invalid_argument("max_age_ms must not be negative"));
         }
@@ -458,7 +457,7 @@ impl StreamRetentionInterface for StreamService {
         request: Request<GetRetentionRequest>,
     ) -> Reply<GetRetentionResponse> {
         let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
+        check::non_empty("stream", &req.stream)?;
         let (max_records, max_age_ms): (Option<u64>, Option<i64>) = redis::cmd("HMGET")
             .arg(Keys::new(&req.namespace, &req.stream).meta)
             .arg("max_records")
@@ -474,7 +473,7 @@ impl StreamRetentionInterface for StreamService {
 
     async fn compact(&self, request: Request<CompactRequest>) -> Reply<CompactResponse> {
         let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
+        check::non_empty("stream", &req.stream)?;
         let k = Keys::new(&req.namespace, &req.stream);
         let (low_watermark, removed): (i64, i64) = self
             .compact
@@ -605,8 +604,8 @@ impl StreamConsumerGroupsInterface for StreamService {
         request: Request<CreateConsumerGroupRequest>,
     ) -> Reply<CreateConsumerGroupResponse> {
         let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
-        non_empty("group", &req.group)?;
+        check::non_empty("stream", &req.stream)?;
+        check::non_empty("group", &req.group)?;
         let k = Keys::new(&req.namespace, &req.stream);
         let (low, next): (Option<i64>, Option<i64>) = redis::cmd("HMGET")
             .arg(&k.meta)
@@ -640,9 +639,9 @@ impl StreamConsumerGroupsInterface for StreamService {
         request: Request<JoinConsumerGroupRequest>,
     ) -> Reply<Self::JoinConsumerGroupStream> {
         let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
-        non_empty("group", &req.group)?;
-        non_empty("consumer", &req.consumer)?;
+        check::non_empty("stream", &req.stream)?;
+        check::non_empty("group", &req.group)?;
+        check::non_empty("consumer", &req.consumer)?;
         self.group(&req.namespace, &req.stream, &req.group).await?;
         let conn = self
             .backend
@@ -689,8 +688,8 @@ impl StreamConsumerGroupsInterface for StreamService {
 
     async fn ack(&self, request: Request<AckRequest>) -> Reply<AckResponse> {
         let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
-        non_empty("group", &req.group)?;
+        check::non_empty("stream", &req.stream)?;
+        check::non_empty("group", &req.group)?;
         self.group(&req.namespace, &req.stream, &req.group).await?;
         if req.offset < 0 {
             return Ok(Response::new(AckResponse { acked: false }));
@@ -713,8 +712,8 @@ impl StreamConsumerGroupsInterface for StreamService {
         request: Request<GetConsumerGroupInfoRequest>,
     ) -> Reply<GetConsumerGroupInfoResponse> {
         let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
-        non_empty("group", &req.group)?;
+        check::non_empty("stream", &req.stream)?;
+        check::non_empty("group", &req.group)?;
         let (delivered_to, pending_count, lowest_pending) =
             self.group(&req.namespace, &req.stream, &req.group).await?;
         let acked: Option<u64> = redis::cmd("HGET")

@@ -7,6 +7,8 @@ mod json;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use prism_plugin::Services;
+use prism_plugin::{check, Reply};
 use prism_proto::document::document_basic_interface_server::{
     DocumentBasicInterface, DocumentBasicInterfaceServer,
 };
@@ -18,7 +20,6 @@ use prism_proto::document::document_query_interface_server::{
 };
 use prism_proto::document::*;
 use serde_json::Value;
-use tonic::transport::server::Router;
 use tonic::{Request, Response, Status};
 
 use crate::Faults;
@@ -37,15 +38,15 @@ pub(crate) const FAULTS: &[(&str, &str)] = &[
 ];
 
 /// Adds the document services to `router`.
-pub(crate) fn add_services(router: Router, faults: &Faults) -> Router {
+pub(crate) fn add_services(services: Services, faults: &Faults) -> Services {
     let svc = DocumentService {
         namespaces: Arc::default(),
         faults: faults.clone(),
     };
-    router
-        .add_service(sized!(DocumentBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(DocumentQueryInterfaceServer::new(svc.clone())))
-        .add_service(sized!(DocumentIndexingInterfaceServer::new(svc)))
+    services
+        .add(DocumentBasicInterfaceServer::new(svc.clone()))
+        .add(DocumentQueryInterfaceServer::new(svc.clone()))
+        .add(DocumentIndexingInterfaceServer::new(svc))
 }
 
 /// One collection: its documents by id and its indexes (field -> unique).
@@ -123,10 +124,10 @@ impl DocumentService {
         sort: &[SortKey],
         limit: u32,
     ) -> Result<Vec<(String, Value)>, Status> {
-        require("collection", collection)?;
+        check::non_empty("collection", collection)?;
         let filter = Filter::parse(filter, self.faults.has("filter_missing_field_matches"))?;
         for key in sort {
-            require("sort field", &key.field)?;
+            check::non_empty("sort field", &key.field)?;
         }
         let sort = if self.faults.has("sort_ignored") {
             &[]
@@ -169,18 +170,6 @@ fn document((id, body): (String, Value)) -> Document {
     }
 }
 
-type Reply<T> = Result<Response<T>, Status>;
-
-fn require(what: &str, value: &str) -> Result<(), Status> {
-    if value.is_empty() {
-        Err(Status::invalid_argument(format!(
-            "{what} must not be empty"
-        )))
-    } else {
-        Ok(())
-    }
-}
-
 /// Parses a document body: a JSON object, else INVALID_ARGUMENT.
 fn body(text: &str) -> Result<Value, Status> {
     let value: Value = serde_json::from_str(text)
@@ -203,7 +192,7 @@ impl Filter {
         let conditions = conditions
             .iter()
             .map(|c| {
-                require("condition field", &c.field)?;
+                check::non_empty("condition field", &c.field)?;
                 let op = FilterOp::try_from(c.op)
                     .map_err(|_| Status::invalid_argument(format!("unknown operator {}", c.op)))?;
                 let value: Value = serde_json::from_str(&c.value).map_err(|e| {
@@ -246,7 +235,7 @@ impl Filter {
 impl DocumentBasicInterface for DocumentService {
     async fn insert(&self, request: Request<InsertRequest>) -> Reply<InsertResponse> {
         let req = request.into_inner();
-        require("collection", &req.collection)?;
+        check::non_empty("collection", &req.collection)?;
         let doc = body(&req.json)?;
         let id = if req.id.is_empty() {
             uuid::Uuid::new_v4().simple().to_string()
@@ -271,7 +260,7 @@ impl DocumentBasicInterface for DocumentService {
 
     async fn get(&self, request: Request<GetRequest>) -> Reply<GetResponse> {
         let req = request.into_inner();
-        require("collection", &req.collection)?;
+        check::non_empty("collection", &req.collection)?;
         let doc = self.read(&req.namespace, &req.collection, |c| {
             c.docs.get(&req.id).cloned()
         });
@@ -284,7 +273,7 @@ impl DocumentBasicInterface for DocumentService {
 
     async fn update(&self, request: Request<UpdateRequest>) -> Reply<UpdateResponse> {
         let req = request.into_inner();
-        require("collection", &req.collection)?;
+        check::non_empty("collection", &req.collection)?;
         let doc = body(&req.json)?;
         let unique_checked = !self.faults.has("unique_index_accepts_duplicates");
         self.write(&req.namespace, &req.collection, |c| {
@@ -305,7 +294,7 @@ impl DocumentBasicInterface for DocumentService {
 
     async fn delete(&self, request: Request<DeleteRequest>) -> Reply<DeleteResponse> {
         let req = request.into_inner();
-        require("collection", &req.collection)?;
+        check::non_empty("collection", &req.collection)?;
         let found = self.write(&req.namespace, &req.collection, |c| {
             c.docs.remove(&req.id).is_some()
         });
@@ -348,7 +337,7 @@ impl DocumentQueryInterface for DocumentService {
         let op = AggregateOp::try_from(req.op)
             .map_err(|_| Status::invalid_argument(format!("unknown aggregate op {}", req.op)))?;
         if op != AggregateOp::Count {
-            require("field", &req.field)?;
+            check::non_empty("field", &req.field)?;
         }
         let docs = self.find(&req.namespace, &req.collection, &req.filter, &[], 0)?;
         // Groups in first-seen order, then sorted by key; keys compare by JSON value.
@@ -399,8 +388,8 @@ impl DocumentIndexingInterface for DocumentService {
         request: Request<CreateIndexRequest>,
     ) -> Reply<CreateIndexResponse> {
         let req = request.into_inner();
-        require("collection", &req.collection)?;
-        require("field", &req.field)?;
+        check::non_empty("collection", &req.collection)?;
+        check::non_empty("field", &req.field)?;
         self.write(&req.namespace, &req.collection, |c| {
             if c.indexes.contains_key(&req.field) {
                 return Err(Status::already_exists(format!(
@@ -431,8 +420,8 @@ impl DocumentIndexingInterface for DocumentService {
 
     async fn drop_index(&self, request: Request<DropIndexRequest>) -> Reply<DropIndexResponse> {
         let req = request.into_inner();
-        require("collection", &req.collection)?;
-        require("field", &req.field)?;
+        check::non_empty("collection", &req.collection)?;
+        check::non_empty("field", &req.field)?;
         let found = self.write(&req.namespace, &req.collection, |c| {
             c.indexes.remove(&req.field).is_some()
         });
@@ -444,7 +433,7 @@ impl DocumentIndexingInterface for DocumentService {
         request: Request<ListIndexesRequest>,
     ) -> Reply<ListIndexesResponse> {
         let req = request.into_inner();
-        require("collection", &req.collection)?;
+        check::non_empty("collection", &req.collection)?;
         let indexes = self.read(&req.namespace, &req.collection, |c| {
             c.indexes
                 .iter()

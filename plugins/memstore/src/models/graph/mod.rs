@@ -7,6 +7,8 @@ mod gremlin;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use prism_plugin::Services;
+use prism_plugin::{check, Reply};
 use prism_proto::graph::graph_analytics_interface_server::{
     GraphAnalyticsInterface, GraphAnalyticsInterfaceServer,
 };
@@ -20,7 +22,6 @@ use prism_proto::graph::graph_traversal_interface_server::{
     GraphTraversalInterface, GraphTraversalInterfaceServer,
 };
 use prism_proto::graph::*;
-use tonic::transport::server::Router;
 use tonic::{Request, Response, Status};
 
 use crate::Faults;
@@ -53,16 +54,16 @@ const DEFAULT_ITERATIONS: u32 = 100;
 const FAULTY_VISIT_CAP: usize = 10_000;
 
 /// Adds the graph services to `router`.
-pub(crate) fn add_services(router: Router, faults: &Faults) -> Router {
+pub(crate) fn add_services(services: Services, faults: &Faults) -> Services {
     let svc = GraphService {
         graphs: Arc::default(),
         faults: faults.clone(),
     };
-    router
-        .add_service(sized!(GraphBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(GraphTraversalInterfaceServer::new(svc.clone())))
-        .add_service(sized!(GraphQueryInterfaceServer::new(svc.clone())))
-        .add_service(sized!(GraphAnalyticsInterfaceServer::new(svc)))
+    services
+        .add(GraphBasicInterfaceServer::new(svc.clone()))
+        .add(GraphTraversalInterfaceServer::new(svc.clone()))
+        .add(GraphQueryInterfaceServer::new(svc.clone()))
+        .add(GraphAnalyticsInterfaceServer::new(svc))
 }
 
 /// One namespace's graph: nodes and edges by id, in byte order of id.
@@ -140,18 +141,6 @@ impl GraphService {
     }
 }
 
-type Reply<T> = Result<Response<T>, Status>;
-
-fn require(what: &str, value: &str) -> Result<(), Status> {
-    if value.is_empty() {
-        Err(Status::invalid_argument(format!(
-            "{what} must not be empty"
-        )))
-    } else {
-        Ok(())
-    }
-}
-
 fn direction(raw: i32) -> Result<Direction, Status> {
     Direction::try_from(raw)
         .map_err(|_| Status::invalid_argument(format!("unknown direction {raw}")))
@@ -162,7 +151,7 @@ impl GraphBasicInterface for GraphService {
     async fn add_node(&self, request: Request<AddNodeRequest>) -> Reply<AddNodeResponse> {
         let AddNodeRequest { namespace, node } = request.into_inner();
         let node = node.ok_or_else(|| Status::invalid_argument("node is required"))?;
-        require("node id", &node.id)?;
+        check::non_empty("node id", &node.id)?;
         self.write(&namespace, |g| {
             if g.nodes.contains_key(&node.id) {
                 return Err(Status::already_exists(format!(
@@ -179,9 +168,9 @@ impl GraphBasicInterface for GraphService {
     async fn add_edge(&self, request: Request<AddEdgeRequest>) -> Reply<AddEdgeResponse> {
         let AddEdgeRequest { namespace, edge } = request.into_inner();
         let edge = edge.ok_or_else(|| Status::invalid_argument("edge is required"))?;
-        require("edge id", &edge.id)?;
-        require("edge from", &edge.from)?;
-        require("edge to", &edge.to)?;
+        check::non_empty("edge id", &edge.id)?;
+        check::non_empty("edge from", &edge.from)?;
+        check::non_empty("edge to", &edge.to)?;
         self.write(&namespace, |g| {
             if g.edges.contains_key(&edge.id) {
                 return Err(Status::already_exists(format!(
@@ -205,7 +194,7 @@ impl GraphBasicInterface for GraphService {
 
     async fn get_node(&self, request: Request<GetNodeRequest>) -> Reply<GetNodeResponse> {
         let req = request.into_inner();
-        require("node id", &req.id)?;
+        check::non_empty("node id", &req.id)?;
         let node = self.read(&req.namespace, |g| g.nodes.get(&req.id).cloned());
         let node = node.ok_or_else(|| Status::not_found(format!("node {:?} not found", req.id)))?;
         Ok(Response::new(GetNodeResponse { node: Some(node) }))
@@ -213,7 +202,7 @@ impl GraphBasicInterface for GraphService {
 
     async fn get_edge(&self, request: Request<GetEdgeRequest>) -> Reply<GetEdgeResponse> {
         let req = request.into_inner();
-        require("edge id", &req.id)?;
+        check::non_empty("edge id", &req.id)?;
         let edge = self.read(&req.namespace, |g| g.edges.get(&req.id).cloned());
         let edge = edge.ok_or_else(|| Status::not_found(format!("edge {:?} not found", req.id)))?;
         Ok(Response::new(GetEdgeResponse { edge: Some(edge) }))
@@ -221,7 +210,7 @@ impl GraphBasicInterface for GraphService {
 
     async fn get_edges(&self, request: Request<GetEdgesRequest>) -> Reply<GetEdgesResponse> {
         let req = request.into_inner();
-        require("node id", &req.node_id)?;
+        check::non_empty("node id", &req.node_id)?;
         let direction = direction(req.direction)?;
         let edges = self.read(&req.namespace, |g| {
             g.has_node(&req.namespace, &req.node_id)?;
@@ -232,7 +221,7 @@ impl GraphBasicInterface for GraphService {
 
     async fn delete_node(&self, request: Request<DeleteNodeRequest>) -> Reply<DeleteNodeResponse> {
         let req = request.into_inner();
-        require("node id", &req.id)?;
+        check::non_empty("node id", &req.id)?;
         let keep_edges = self.faults.has("delete_node_keeps_edges");
         let (found, edges_removed) = self.write(&req.namespace, |g| {
             if g.nodes.remove(&req.id).is_none() {
@@ -254,7 +243,7 @@ impl GraphBasicInterface for GraphService {
 
     async fn delete_edge(&self, request: Request<DeleteEdgeRequest>) -> Reply<DeleteEdgeResponse> {
         let req = request.into_inner();
-        require("edge id", &req.id)?;
+        check::non_empty("edge id", &req.id)?;
         let found = self.write(&req.namespace, |g| g.edges.remove(&req.id).is_some());
         Ok(Response::new(DeleteEdgeResponse { found }))
     }
@@ -327,7 +316,7 @@ impl Walk<'_> {
 
 impl GraphService {
     fn traverse(&self, req: TraverseRequest, depth_first: bool) -> Reply<TraverseResponse> {
-        require("start", &req.start)?;
+        check::non_empty("start", &req.start)?;
         let direction = direction(req.direction)?;
         let revisit = self.faults.has("traversal_revisits_nodes");
         let visits = self.read(&req.namespace, |graph| {
@@ -507,8 +496,8 @@ impl GraphAnalyticsInterface for GraphService {
         request: Request<ShortestPathRequest>,
     ) -> Reply<ShortestPathResponse> {
         let req = request.into_inner();
-        require("from", &req.from)?;
-        require("to", &req.to)?;
+        check::non_empty("from", &req.from)?;
+        check::non_empty("to", &req.to)?;
         let path = self.read(&req.namespace, |g| {
             g.has_node(&req.namespace, &req.from)?;
             g.has_node(&req.namespace, &req.to)?;

@@ -2,6 +2,8 @@
 
 mod state;
 
+use prism_plugin::Reply;
+use prism_plugin::Services;
 use prism_proto::queue::queue_basic_interface_server::{
     QueueBasicInterface, QueueBasicInterfaceServer,
 };
@@ -18,8 +20,7 @@ use prism_proto::queue::queue_visibility_interface_server::{
     QueueVisibilityInterface, QueueVisibilityInterfaceServer,
 };
 use prism_proto::queue::*;
-use tonic::transport::server::Router;
-use tonic::{Request, Response, Status};
+use tonic::{Request, Response};
 
 use crate::Faults;
 use state::Queues;
@@ -53,16 +54,16 @@ pub(crate) const FAULTS: &[(&str, &str)] = &[
 ];
 
 /// Adds the queue services to `router`.
-pub(crate) fn add_services(router: Router, faults: &Faults) -> Router {
+pub(crate) fn add_services(services: Services, faults: &Faults) -> Services {
     let svc = QueueService {
         queues: Queues::new(faults.clone()),
     };
-    router
-        .add_service(sized!(QueueBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(QueueVisibilityInterfaceServer::new(svc.clone())))
-        .add_service(sized!(QueueDeadLetterInterfaceServer::new(svc.clone())))
-        .add_service(sized!(QueuePriorityInterfaceServer::new(svc.clone())))
-        .add_service(sized!(QueueDelayedInterfaceServer::new(svc)))
+    services
+        .add(QueueBasicInterfaceServer::new(svc.clone()))
+        .add(QueueVisibilityInterfaceServer::new(svc.clone()))
+        .add(QueueDeadLetterInterfaceServer::new(svc.clone()))
+        .add(QueuePriorityInterfaceServer::new(svc.clone()))
+        .add(QueueDelayedInterfaceServer::new(svc))
 }
 
 /// Serves every queue interface from one [`Queues`].
@@ -70,8 +71,6 @@ pub(crate) fn add_services(router: Router, faults: &Faults) -> Router {
 struct QueueService {
     queues: Queues,
 }
-
-type Reply<T> = Result<Response<T>, Status>;
 
 #[tonic::async_trait]
 impl QueueBasicInterface for QueueService {

@@ -11,6 +11,8 @@ use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use prism_plugin::Services;
+use prism_plugin::{check, Reply};
 use prism_proto::stream::append_to_partition_request::Target;
 use prism_proto::stream::stream_basic_interface_server::{
     StreamBasicInterface, StreamBasicInterfaceServer,
@@ -30,7 +32,6 @@ use prism_proto::stream::stream_retention_interface_server::{
 use prism_proto::stream::*;
 use tokio::sync::mpsc::unbounded_channel;
 use tokio_stream::wrappers::UnboundedReceiverStream;
-use tonic::transport::server::Router;
 use tonic::{Request, Response, Status};
 
 use crate::Faults;
@@ -73,19 +74,17 @@ pub(crate) const FAULTS: &[(&str, &str)] = &[
 ];
 
 /// Adds the stream services to `router`.
-pub(crate) fn add_services(router: Router, faults: &Faults) -> Router {
+pub(crate) fn add_services(services: Services, faults: &Faults) -> Services {
     let svc = StreamService {
         state: Arc::new(Mutex::new(State::default())),
         faults: faults.clone(),
     };
-    router
-        .add_service(sized!(StreamBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(StreamConsumerGroupsInterfaceServer::new(
-            svc.clone()
-        )))
-        .add_service(sized!(StreamReplayInterfaceServer::new(svc.clone())))
-        .add_service(sized!(StreamRetentionInterfaceServer::new(svc.clone())))
-        .add_service(sized!(StreamPartitioningInterfaceServer::new(svc)))
+    services
+        .add(StreamBasicInterfaceServer::new(svc.clone()))
+        .add(StreamConsumerGroupsInterfaceServer::new(svc.clone()))
+        .add(StreamReplayInterfaceServer::new(svc.clone()))
+        .add(StreamRetentionInterfaceServer::new(svc.clone()))
+        .add(StreamPartitioningInterfaceServer::new(svc))
 }
 
 /// Serves every stream interface from one state.
@@ -94,8 +93,6 @@ struct StreamService {
     state: Arc<Mutex<State>>,
     faults: Faults,
 }
-
-type Reply<T> = Result<Response<T>, Status>;
 
 /// A finite server stream computed up front (the lock is never held while streaming).
 type Records = tokio_stream::Iter<std::vec::IntoIter<Result<StreamRecord, Status>>>;
@@ -107,15 +104,6 @@ fn records(items: Vec<StreamRecord>) -> Response<Records> {
     Response::new(tokio_stream::iter(
         items.into_iter().map(Ok).collect::<Vec<_>>(),
     ))
-}
-
-fn non_empty(what: &str, value: &str) -> Result<(), Status> {
-    if value.is_empty() {
-        return Err(Status::invalid_argument(format!(
-            "{what} must not be empty"
-        )));
-    }
-    Ok(())
 }
 
 impl StreamService {
@@ -140,7 +128,7 @@ impl StreamService {
         end: i64,
         max: u32,
     ) -> Result<Vec<StreamRecord>, Status> {
-        non_empty("stream", stream)?;
+        check::non_empty("stream", stream)?;
         let state = self.lock();
         let Some(log) = state.log(ns, stream) else {
             // Never appended to: only offset 0 (the next one) is a valid start.
@@ -178,7 +166,7 @@ impl StreamBasicInterface for StreamService {
 
     async fn append(&self, request: Request<AppendRequest>) -> Reply<AppendResponse> {
         let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
+        check::non_empty("stream", &req.stream)?;
         let (offset, timestamp_ms) =
             self.lock()
                 .append(&req.namespace, &req.stream, req.payload, self.delivery());
@@ -210,7 +198,7 @@ impl StreamBasicInterface for StreamService {
         request: Request<GetLatestOffsetRequest>,
     ) -> Reply<GetLatestOffsetResponse> {
         let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
+        check::non_empty("stream", &req.stream)?;
         let latest_offset = self
             .lock()
             .log(&req.namespace, &req.stream)
@@ -228,8 +216,8 @@ impl StreamConsumerGroupsInterface for StreamService {
         request: Request<CreateConsumerGroupRequest>,
     ) -> Reply<CreateConsumerGroupResponse> {
         let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
-        non_empty("group", &req.group)?;
+        check::non_empty("stream", &req.stream)?;
+        check::non_empty("group", &req.group)?;
         self.lock()
             .log_mut(&req.namespace, &req.stream)
             .create_group(&req.group, req.start_offset)?;
@@ -246,9 +234,9 @@ impl StreamConsumerGroupsInterface for StreamService {
             group,
             consumer,
         } = request.into_inner();
-        non_empty("stream", &stream)?;
-        non_empty("group", &group)?;
-        non_empty("consumer", &consumer)?;
+        check::non_empty("stream", &stream)?;
+        check::non_empty("group", &group)?;
+        check::non_empty("consumer", &consumer)?;
         let (tx, rx) = unbounded_channel();
         let watch = tx.clone();
         // Registered before the response goes out, so the stream is live when the client sees it.
@@ -267,8 +255,8 @@ impl StreamConsumerGroupsInterface for StreamService {
 
     async fn ack(&self, request: Request<AckRequest>) -> Reply<AckResponse> {
         let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
-        non_empty("group", &req.group)?;
+        check::non_empty("stream", &req.stream)?;
+        check::non_empty("group", &req.group)?;
         let acked = self
             .lock()
             .ack(&req.namespace, &req.stream, &req.group, req.offset)?;
@@ -280,8 +268,8 @@ impl StreamConsumerGroupsInterface for StreamService {
         request: Request<GetConsumerGroupInfoRequest>,
     ) -> Reply<GetConsumerGroupInfoResponse> {
         let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
-        non_empty("group", &req.group)?;
+        check::non_empty("stream", &req.stream)?;
+        check::non_empty("group", &req.group)?;
         let info = self
             .lock()
             .group_info(&req.namespace, &req.stream, &req.group)?;
@@ -320,7 +308,7 @@ impl StreamReplayInterface for StreamService {
         request: Request<SeekToTimestampRequest>,
     ) -> Reply<Self::SeekToTimestampStream> {
         let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
+        check::non_empty("stream", &req.stream)?;
         let state = self.lock();
         let items = state
             .log(&req.namespace, &req.stream)
@@ -362,7 +350,7 @@ impl StreamRetentionInterface for StreamService {
         request: Request<SetRetentionRequest>,
     ) -> Reply<SetRetentionResponse> {
         let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
+        check::non_empty("stream", &req.stream)?;
         if req.max_age_ms < 0 {
             return Err(Status::invalid_argument("max_age_ms must not be negative"));
         }
@@ -378,7 +366,7 @@ impl StreamRetentionInterface for StreamService {
         request: Request<GetRetentionRequest>,
     ) -> Reply<GetRetentionResponse> {
         let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
+        check::non_empty("stream", &req.stream)?;
         let retention = self
             .lock()
             .log(&req.namespace, &req.stream)
@@ -392,7 +380,7 @@ impl StreamRetentionInterface for StreamService {
 
     async fn compact(&self, request: Request<CompactRequest>) -> Reply<CompactResponse> {
         let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
+        check::non_empty("stream", &req.stream)?;
         let mut state = self.lock();
         let Some(log) = state.log(&req.namespace, &req.stream) else {
             return Ok(Response::new(CompactResponse {
@@ -423,7 +411,7 @@ impl StreamPartitioningInterface for StreamService {
         request: Request<GetPartitionsRequest>,
     ) -> Reply<GetPartitionsResponse> {
         let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
+        check::non_empty("stream", &req.stream)?;
         let latest = self.lock().partition_latest(&req.namespace, &req.stream);
         let partitions = (0..PARTITIONS)
             .zip(latest)
@@ -443,7 +431,7 @@ impl StreamPartitioningInterface for StreamService {
         request: Request<AppendToPartitionRequest>,
     ) -> Reply<AppendToPartitionResponse> {
         let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
+        check::non_empty("stream", &req.stream)?;
         let partition = match req.target {
             None => return Err(Status::invalid_argument("set either `key` or `partition`")),
             Some(Target::Partition(p)) if p >= PARTITIONS => {
