@@ -17,6 +17,31 @@ pub mod keys;
 mod models;
 
 use prism_plugin::{ServeError, Services};
+use prism_proto::keyvalue::key_value_basic_interface_server::KeyValueBasicInterfaceServer;
+use prism_proto::keyvalue::key_value_batch_interface_server::KeyValueBatchInterfaceServer;
+use prism_proto::keyvalue::key_value_cas_interface_server::KeyValueCasInterfaceServer;
+use prism_proto::keyvalue::key_value_scan_interface_server::KeyValueScanInterfaceServer;
+use prism_proto::keyvalue::key_value_transactional_interface_server::KeyValueTransactionalInterfaceServer;
+use prism_proto::keyvalue::key_value_ttl_interface_server::KeyValueTtlInterfaceServer;
+use prism_proto::list::list_basic_interface_server::ListBasicInterfaceServer;
+use prism_proto::list::list_blocking_interface_server::ListBlockingInterfaceServer;
+use prism_proto::list::list_indexing_interface_server::ListIndexingInterfaceServer;
+use prism_proto::list::list_range_interface_server::ListRangeInterfaceServer;
+use prism_proto::pubsub::pub_sub_basic_interface_server::PubSubBasicInterfaceServer;
+use prism_proto::pubsub::pub_sub_wildcards_interface_server::PubSubWildcardsInterfaceServer;
+use prism_proto::set::set_basic_interface_server::SetBasicInterfaceServer;
+use prism_proto::set::set_cardinality_interface_server::SetCardinalityInterfaceServer;
+use prism_proto::set::set_operations_interface_server::SetOperationsInterfaceServer;
+use prism_proto::set::set_random_interface_server::SetRandomInterfaceServer;
+use prism_proto::sortedset::sorted_set_basic_interface_server::SortedSetBasicInterfaceServer;
+use prism_proto::sortedset::sorted_set_lex_interface_server::SortedSetLexInterfaceServer;
+use prism_proto::sortedset::sorted_set_operations_interface_server::SortedSetOperationsInterfaceServer;
+use prism_proto::sortedset::sorted_set_range_interface_server::SortedSetRangeInterfaceServer;
+use prism_proto::sortedset::sorted_set_rank_interface_server::SortedSetRankInterfaceServer;
+use prism_proto::stream::stream_basic_interface_server::StreamBasicInterfaceServer;
+use prism_proto::stream::stream_consumer_groups_interface_server::StreamConsumerGroupsInterfaceServer;
+use prism_proto::stream::stream_replay_interface_server::StreamReplayInterfaceServer;
+use prism_proto::stream::stream_retention_interface_server::StreamRetentionInterfaceServer;
 use tokio::net::TcpListener;
 
 /// How long an ordinary command may take before the call fails.
@@ -60,9 +85,41 @@ impl Backend {
     }
 }
 
-/// Every interface the plugin serves, over `backend`.
+/// Every interface the plugin serves, over `backend`: this list is the declaration of what it
+/// serves (`redis::declared_matches_served` compares it with `registry/backends/redis.yaml`).
 pub fn services(backend: Backend) -> Services {
-    models::add_services(Services::new(), &backend)
+    let keyvalue = models::keyvalue::service(&backend);
+    let list = models::list::service(&backend);
+    let pubsub = models::pubsub::service(&backend);
+    let set = models::set::service(&backend);
+    let sortedset = models::sortedset::service(&backend);
+    let stream = models::stream::service(&backend);
+    Services::new()
+        .add(KeyValueBasicInterfaceServer::new(keyvalue.clone()))
+        .add(KeyValueScanInterfaceServer::new(keyvalue.clone()))
+        .add(KeyValueTtlInterfaceServer::new(keyvalue.clone()))
+        .add(KeyValueTransactionalInterfaceServer::new(keyvalue.clone()))
+        .add(KeyValueBatchInterfaceServer::new(keyvalue.clone()))
+        .add(KeyValueCasInterfaceServer::new(keyvalue.clone()))
+        .add(ListBasicInterfaceServer::new(list.clone()))
+        .add(ListIndexingInterfaceServer::new(list.clone()))
+        .add(ListRangeInterfaceServer::new(list.clone()))
+        .add(ListBlockingInterfaceServer::new(list.clone()))
+        .add(PubSubBasicInterfaceServer::new(pubsub.clone()))
+        .add(PubSubWildcardsInterfaceServer::new(pubsub.clone()))
+        .add(SetBasicInterfaceServer::new(set.clone()))
+        .add(SetOperationsInterfaceServer::new(set.clone()))
+        .add(SetCardinalityInterfaceServer::new(set.clone()))
+        .add(SetRandomInterfaceServer::new(set.clone()))
+        .add(SortedSetBasicInterfaceServer::new(sortedset.clone()))
+        .add(SortedSetRangeInterfaceServer::new(sortedset.clone()))
+        .add(SortedSetRankInterfaceServer::new(sortedset.clone()))
+        .add(SortedSetOperationsInterfaceServer::new(sortedset.clone()))
+        .add(SortedSetLexInterfaceServer::new(sortedset.clone()))
+        .add(StreamBasicInterfaceServer::new(stream.clone()))
+        .add(StreamConsumerGroupsInterfaceServer::new(stream.clone()))
+        .add(StreamReplayInterfaceServer::new(stream.clone()))
+        .add(StreamRetentionInterfaceServer::new(stream.clone()))
 }
 
 /// Serves on an already-bound listener until the future is dropped.
