@@ -294,6 +294,13 @@ pub async fn run_generated(
 /// costs a second or more of symbolisation per failing test process under nextest.
 pub struct Failure(String);
 
+impl Failure {
+    /// A failure with `message` (the served-interface check's).
+    pub(crate) fn new(message: String) -> Self {
+        Failure(message)
+    }
+}
+
 impl fmt::Debug for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

@@ -33,6 +33,7 @@ pub mod instance;
 pub mod plugin;
 pub mod report;
 pub mod run;
+pub mod served;
 pub mod wait;
 
 pub use catalogue::{BuiltinPlugin, CaseDef};
@@ -55,6 +56,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::harness::{check_matrix, planned, run_generated, Failure};
+    pub use crate::served::check_generated as check_served;
     pub use inventory;
     pub use tokio;
 }

@@ -367,11 +367,11 @@ impl TimeSeriesRetentionInterface for TimeSeriesService {
 #[prism_plugin::service]
 impl TimeSeriesInterpolationInterface for TimeSeriesService {
     async fn interpolate_linear(&self, req: InterpolateRequest) -> Reply<InterpolateResponse> {
-        Ok(self.interpolate(req, true)?)
+        self.interpolate(req, true)
     }
 
     async fn interpolate_step(&self, req: InterpolateRequest) -> Reply<InterpolateResponse> {
-        Ok(self.interpolate(req, false)?)
+        self.interpolate(req, false)
     }
 }
 
