@@ -14,6 +14,7 @@
 //! assert_eq!(check::positive("ttl_ms", 0).unwrap_err().message(), "ttl_ms must be positive, got 0");
 //! ```
 
+use prism_proto::sortedset::GetRangeByScoreRequest;
 use prism_proto::stream::{
     AckRequest, AppendRequest, CompactRequest, GetPartitionsRequest, GetRetentionRequest,
     ReplayRangeRequest, SetRetentionRequest,
@@ -42,6 +43,13 @@ pub trait Valid {
 /// ```
 pub fn valid<R: Valid>(request: &R) -> Result<(), Status> {
     request.check()
+}
+
+impl Valid for GetRangeByScoreRequest {
+    fn check(&self) -> Result<(), Status> {
+        key(&self.key)?;
+        score_bounds(self.min, self.max)
+    }
 }
 
 impl Valid for AppendRequest {

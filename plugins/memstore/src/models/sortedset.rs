@@ -353,8 +353,7 @@ impl SortedSetRangeInterface for SortedSetService {
         &self,
         req: GetRangeByScoreRequest,
     ) -> Reply<GetRangeByScoreResponse> {
-        check::non_empty("key", &req.key)?;
-        check::score_bounds(req.min, req.max)?;
+        check::valid(&req)?;
         let matching: Vec<ScoredMember> = self
             .sorted(&req.namespace, &req.key)
             .into_iter()

@@ -194,8 +194,7 @@ impl SortedSetRangeInterface for SortedSetService {
         &self,
         req: GetRangeByScoreRequest,
     ) -> Reply<GetRangeByScoreResponse> {
-        check::non_empty("key", &req.key)?;
-        check::score_bounds(req.min, req.max)?;
+        check::valid(&req)?;
         let pairs: Vec<(String, f64)> = redis::cmd("ZRANGEBYSCORE")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .arg(score_bound(req.min, req.min_exclusive))
