@@ -86,7 +86,7 @@ async fn start_plugin(dir: PathBuf, backend: String) -> Result<Arc<Plugin>, Stri
         )
     })?;
     let plugin = match &spec.plugin {
-        PluginSpec::BuiltIn => Plugin::builtin(&backend).map_err(|e| e.to_string())?,
+        PluginSpec::BuiltIn { name } => Plugin::builtin(name).map_err(|e| e.to_string())?,
         PluginSpec::Process(process) => {
             let root = project_root(&dir);
             let mut vars = BTreeMap::from([("PRISM_ROOT", root.display().to_string())]);
@@ -122,7 +122,7 @@ async fn provision(backend: &str, spec: &InstanceSpec) -> Result<String, String>
     std::thread::Builder::new()
         .name("prism-instance".into())
         .spawn(move || {
-            let _ = tx.send(crate::instance::obtain(&backend, &spec));
+            let _ = tx.send(crate::instance::obtain_named(&backend, &spec));
         })
         .map_err(|e| format!("cannot start the provisioning thread: {e}"))?;
     match rx.await {
