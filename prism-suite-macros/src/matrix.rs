@@ -103,6 +103,12 @@ pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
         quote! {
             pub(crate) mod #backend_mod {
                 #(#interfaces)*
+
+                /// The interfaces the registry file claims are the ones its plugin serves.
+                #[::prism_suite::__private::tokio::test(crate = "::prism_suite::__private::tokio")]
+                async fn declared_matches_served() -> ::core::result::Result<(), ::prism_suite::__private::Failure> {
+                    ::prism_suite::__private::check_served(#dir_str, #name).await
+                }
             }
         }
     });

@@ -38,6 +38,7 @@ pub mod plugin;
 pub mod report;
 pub mod run;
 pub mod runner;
+pub mod served;
 pub mod wait;
 
 pub use catalogue::{BuiltinPlugin, CaseDef};
@@ -61,6 +62,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::runner::{check_matrix, planned, run_generated, TestFailure as Failure};
+    pub use crate::served::check_generated as check_served;
     pub use inventory;
     pub use tokio;
 }

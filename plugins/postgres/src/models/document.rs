@@ -29,7 +29,7 @@ use prism_proto::document::document_query_interface_server::{
 use prism_proto::document::*;
 use serde_json::Value;
 use tokio_postgres::types::ToSql;
-use tonic::{Request, Response, Status};
+use tonic::Status;
 
 use super::common::{literal, non_empty, Reply};
 use super::jsonb;
@@ -228,10 +228,9 @@ fn duplicate(e: &tokio_postgres::Error, id: &str) -> Status {
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl DocumentBasicInterface for DocumentService {
-    async fn insert(&self, request: Request<InsertRequest>) -> Reply<InsertResponse> {
-        let req = request.into_inner();
+    async fn insert(&self, req: InsertRequest) -> Reply<InsertResponse> {
         check_collection(&req.collection)?;
         let doc = body(&req.json)?;
         let id = if req.id.is_empty() {
@@ -247,14 +246,13 @@ impl DocumentBasicInterface for DocumentService {
             )
             .await
         {
-            Ok(_) => Ok(Response::new(InsertResponse { id })),
+            Ok(_) => Ok(InsertResponse { id }),
             Err(e) if is_unique_violation(&e) => Err(duplicate(&e, &id)),
             Err(e) => Err(status(e)),
         }
     }
 
-    async fn get(&self, request: Request<GetRequest>) -> Reply<GetResponse> {
-        let req = request.into_inner();
+    async fn get(&self, req: GetRequest) -> Reply<GetResponse> {
         check_collection(&req.collection)?;
         let client = self.backend.client().await?;
         let row = client
@@ -265,9 +263,9 @@ impl DocumentBasicInterface for DocumentService {
             .await
             .st()?;
         match row {
-            Some(row) => Ok(Response::new(GetResponse {
+            Some(row) => Ok(GetResponse {
                 json: text(row.get(0)),
-            })),
+            }),
             None => Err(Status::not_found(format!(
                 "document {:?} not found in {:?}",
                 req.id, req.collection
@@ -275,8 +273,7 @@ impl DocumentBasicInterface for DocumentService {
         }
     }
 
-    async fn update(&self, request: Request<UpdateRequest>) -> Reply<UpdateResponse> {
-        let req = request.into_inner();
+    async fn update(&self, req: UpdateRequest) -> Reply<UpdateResponse> {
         check_collection(&req.collection)?;
         let doc = body(&req.json)?;
         let client = self.backend.client().await?;
@@ -291,14 +288,13 @@ impl DocumentBasicInterface for DocumentService {
                 "document {:?} not found in {:?}",
                 req.id, req.collection
             ))),
-            Ok(_) => Ok(Response::new(UpdateResponse {})),
+            Ok(_) => Ok(UpdateResponse {}),
             Err(e) if is_unique_violation(&e) => Err(duplicate(&e, &req.id)),
             Err(e) => Err(status(e)),
         }
     }
 
-    async fn delete(&self, request: Request<DeleteRequest>) -> Reply<DeleteResponse> {
-        let req = request.into_inner();
+    async fn delete(&self, req: DeleteRequest) -> Reply<DeleteResponse> {
         check_collection(&req.collection)?;
         let client = self.backend.client().await?;
         let n = client
@@ -308,14 +304,13 @@ impl DocumentBasicInterface for DocumentService {
             )
             .await
             .st()?;
-        Ok(Response::new(DeleteResponse { found: n > 0 }))
+        Ok(DeleteResponse { found: n > 0 })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl DocumentQueryInterface for DocumentService {
-    async fn find(&self, request: Request<FindRequest>) -> Reply<FindResponse> {
-        let req = request.into_inner();
+    async fn find(&self, req: FindRequest) -> Reply<FindResponse> {
         let documents = DocumentService::find(
             self,
             &req.namespace,
@@ -325,11 +320,10 @@ impl DocumentQueryInterface for DocumentService {
             req.limit,
         )
         .await?;
-        Ok(Response::new(FindResponse { documents }))
+        Ok(FindResponse { documents })
     }
 
-    async fn find_one(&self, request: Request<FindOneRequest>) -> Reply<FindOneResponse> {
-        let req = request.into_inner();
+    async fn find_one(&self, req: FindOneRequest) -> Reply<FindOneResponse> {
         let first = DocumentService::find(
             self,
             &req.namespace,
@@ -341,14 +335,13 @@ impl DocumentQueryInterface for DocumentService {
         .await?
         .into_iter()
         .next();
-        Ok(Response::new(FindOneResponse {
+        Ok(FindOneResponse {
             found: first.is_some(),
             document: first,
-        }))
+        })
     }
 
-    async fn aggregate(&self, request: Request<AggregateRequest>) -> Reply<AggregateResponse> {
-        let req = request.into_inner();
+    async fn aggregate(&self, req: AggregateRequest) -> Reply<AggregateResponse> {
         check_collection(&req.collection)?;
         let op = AggregateOp::try_from(req.op)
             .map_err(|_| Status::invalid_argument(format!("unknown aggregate op {}", req.op)))?;
@@ -396,17 +389,13 @@ impl DocumentQueryInterface for DocumentService {
                 count: super::common::count(row.get(2)),
             })
             .collect();
-        Ok(Response::new(AggregateResponse { groups }))
+        Ok(AggregateResponse { groups })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl DocumentIndexingInterface for DocumentService {
-    async fn create_index(
-        &self,
-        request: Request<CreateIndexRequest>,
-    ) -> Reply<CreateIndexResponse> {
-        let req = request.into_inner();
+    async fn create_index(&self, req: CreateIndexRequest) -> Reply<CreateIndexResponse> {
         check_collection(&req.collection)?;
         non_empty("field", &req.field)?;
         let name = format!("prism_doc_{}", uuid::Uuid::new_v4().simple());
@@ -457,11 +446,10 @@ impl DocumentIndexingInterface for DocumentService {
             Err(e) => return Err(status(e)),
         }
         txn.commit().await.st()?;
-        Ok(Response::new(CreateIndexResponse {}))
+        Ok(CreateIndexResponse {})
     }
 
-    async fn drop_index(&self, request: Request<DropIndexRequest>) -> Reply<DropIndexResponse> {
-        let req = request.into_inner();
+    async fn drop_index(&self, req: DropIndexRequest) -> Reply<DropIndexResponse> {
         check_collection(&req.collection)?;
         non_empty("field", &req.field)?;
         let mut client = self.backend.client().await?;
@@ -482,14 +470,10 @@ impl DocumentIndexingInterface for DocumentService {
                 .st()?;
         }
         txn.commit().await.st()?;
-        Ok(Response::new(DropIndexResponse { found }))
+        Ok(DropIndexResponse { found })
     }
 
-    async fn list_indexes(
-        &self,
-        request: Request<ListIndexesRequest>,
-    ) -> Reply<ListIndexesResponse> {
-        let req = request.into_inner();
+    async fn list_indexes(&self, req: ListIndexesRequest) -> Reply<ListIndexesResponse> {
         check_collection(&req.collection)?;
         let client = self.backend.client().await?;
         let rows = client
@@ -507,6 +491,6 @@ impl DocumentIndexingInterface for DocumentService {
                 unique: row.get(1),
             })
             .collect();
-        Ok(Response::new(ListIndexesResponse { indexes }))
+        Ok(ListIndexesResponse { indexes })
     }
 }

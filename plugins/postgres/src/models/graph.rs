@@ -28,7 +28,7 @@ use prism_proto::graph::graph_traversal_interface_server::{
 use prism_proto::graph::*;
 use serde_json::Value;
 use tokio_postgres::{IsolationLevel, Row};
-use tonic::{Request, Response, Status};
+use tonic::Status;
 
 use super::common::{non_empty, Reply};
 use super::jsonb;
@@ -222,7 +222,7 @@ impl GraphService {
                 })
                 .collect()
         };
-        Ok(Response::new(TraverseResponse { visits }))
+        Ok(TraverseResponse { visits })
     }
 
     /// Node ids (sorted) and edges `(from, to)` of namespace `ns`, from one snapshot.
@@ -260,10 +260,9 @@ impl GraphService {
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl GraphBasicInterface for GraphService {
-    async fn add_node(&self, request: Request<AddNodeRequest>) -> Reply<AddNodeResponse> {
-        let req = request.into_inner();
+    async fn add_node(&self, req: AddNodeRequest) -> Reply<AddNodeResponse> {
         let node = req
             .node
             .ok_or_else(|| Status::invalid_argument("node must be set"))?;
@@ -276,7 +275,7 @@ impl GraphBasicInterface for GraphService {
             )
             .await
         {
-            Ok(_) => Ok(Response::new(AddNodeResponse {})),
+            Ok(_) => Ok(AddNodeResponse {}),
             Err(e) if is_unique_violation(&e) => Err(Status::already_exists(format!(
                 "node {:?} exists",
                 node.id
@@ -285,8 +284,7 @@ impl GraphBasicInterface for GraphService {
         }
     }
 
-    async fn add_edge(&self, request: Request<AddEdgeRequest>) -> Reply<AddEdgeResponse> {
-        let req = request.into_inner();
+    async fn add_edge(&self, req: AddEdgeRequest) -> Reply<AddEdgeResponse> {
         let e = req
             .edge
             .ok_or_else(|| Status::invalid_argument("edge must be set"))?;
@@ -309,7 +307,7 @@ impl GraphBasicInterface for GraphService {
             )
             .await
         {
-            Ok(_) => Ok(Response::new(AddEdgeResponse {})),
+            Ok(_) => Ok(AddEdgeResponse {}),
             Err(err) if is_unique_violation(&err) => {
                 Err(Status::already_exists(format!("edge {:?} exists", e.id)))
             }
@@ -323,8 +321,7 @@ impl GraphBasicInterface for GraphService {
         }
     }
 
-    async fn get_node(&self, request: Request<GetNodeRequest>) -> Reply<GetNodeResponse> {
-        let req = request.into_inner();
+    async fn get_node(&self, req: GetNodeRequest) -> Reply<GetNodeResponse> {
         non_empty("node id", &req.id)?;
         let client = self.backend.client().await?;
         let row = client
@@ -335,17 +332,16 @@ impl GraphBasicInterface for GraphService {
             .await
             .st()?
             .ok_or_else(|| node_missing(&req.namespace, &req.id))?;
-        Ok(Response::new(GetNodeResponse {
+        Ok(GetNodeResponse {
             node: Some(Node {
                 id: row.get(0),
                 label: row.get(1),
                 properties: properties_map(row.get(2)),
             }),
-        }))
+        })
     }
 
-    async fn get_edge(&self, request: Request<GetEdgeRequest>) -> Reply<GetEdgeResponse> {
-        let req = request.into_inner();
+    async fn get_edge(&self, req: GetEdgeRequest) -> Reply<GetEdgeResponse> {
         non_empty("edge id", &req.id)?;
         let client = self.backend.client().await?;
         let row = client
@@ -362,13 +358,12 @@ impl GraphBasicInterface for GraphService {
                     req.id, req.namespace
                 ))
             })?;
-        Ok(Response::new(GetEdgeResponse {
+        Ok(GetEdgeResponse {
             edge: Some(edge(&row)),
-        }))
+        })
     }
 
-    async fn get_edges(&self, request: Request<GetEdgesRequest>) -> Reply<GetEdgesResponse> {
-        let req = request.into_inner();
+    async fn get_edges(&self, req: GetEdgesRequest) -> Reply<GetEdgesResponse> {
         non_empty("node id", &req.node_id)?;
         let which = match direction(req.direction)? {
             Direction::Out => "source = $2",
@@ -387,13 +382,12 @@ impl GraphBasicInterface for GraphService {
             )
             .await
             .st()?;
-        Ok(Response::new(GetEdgesResponse {
+        Ok(GetEdgesResponse {
             edges: rows.iter().map(edge).collect(),
-        }))
+        })
     }
 
-    async fn delete_node(&self, request: Request<DeleteNodeRequest>) -> Reply<DeleteNodeResponse> {
-        let req = request.into_inner();
+    async fn delete_node(&self, req: DeleteNodeRequest) -> Reply<DeleteNodeResponse> {
         non_empty("node id", &req.id)?;
         let mut client = self.backend.client().await?;
         let txn = client.transaction().await.st()?;
@@ -407,7 +401,7 @@ impl GraphBasicInterface for GraphService {
             .await
             .st()?;
         if node.is_none() {
-            return Ok(Response::new(DeleteNodeResponse::default()));
+            return Ok(DeleteNodeResponse::default());
         }
         let edges = txn
             .execute(
@@ -423,14 +417,13 @@ impl GraphBasicInterface for GraphService {
         .await
         .st()?;
         txn.commit().await.st()?;
-        Ok(Response::new(DeleteNodeResponse {
+        Ok(DeleteNodeResponse {
             found: true,
             edges_removed: u32::try_from(edges).unwrap_or(u32::MAX),
-        }))
+        })
     }
 
-    async fn delete_edge(&self, request: Request<DeleteEdgeRequest>) -> Reply<DeleteEdgeResponse> {
-        let req = request.into_inner();
+    async fn delete_edge(&self, req: DeleteEdgeRequest) -> Reply<DeleteEdgeResponse> {
         non_empty("edge id", &req.id)?;
         let client = self.backend.client().await?;
         let n = client
@@ -440,24 +433,18 @@ impl GraphBasicInterface for GraphService {
             )
             .await
             .st()?;
-        Ok(Response::new(DeleteEdgeResponse { found: n > 0 }))
+        Ok(DeleteEdgeResponse { found: n > 0 })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl GraphTraversalInterface for GraphService {
-    async fn traverse_depth_first(
-        &self,
-        request: Request<TraverseRequest>,
-    ) -> Reply<TraverseResponse> {
-        self.traverse(request.into_inner(), true).await
+    async fn traverse_depth_first(&self, req: TraverseRequest) -> Reply<TraverseResponse> {
+        self.traverse(req, true).await
     }
 
-    async fn traverse_breadth_first(
-        &self,
-        request: Request<TraverseRequest>,
-    ) -> Reply<TraverseResponse> {
-        self.traverse(request.into_inner(), false).await
+    async fn traverse_breadth_first(&self, req: TraverseRequest) -> Reply<TraverseResponse> {
+        self.traverse(req, false).await
     }
 }
 
@@ -539,13 +526,9 @@ fn components(nodes: &[String], edges: &[(String, String)]) -> Vec<Component> {
     out
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl GraphAnalyticsInterface for GraphService {
-    async fn shortest_path(
-        &self,
-        request: Request<ShortestPathRequest>,
-    ) -> Reply<ShortestPathResponse> {
-        let req = request.into_inner();
+    async fn shortest_path(&self, req: ShortestPathRequest) -> Reply<ShortestPathResponse> {
         non_empty("from", &req.from)?;
         non_empty("to", &req.to)?;
         self.require_node(&req.namespace, &req.from).await?;
@@ -563,7 +546,7 @@ impl GraphAnalyticsInterface for GraphService {
             .map(|row| (row.get(1), row.get(2)))
             .collect();
         if !parent.contains_key(&req.to) {
-            return Ok(Response::new(ShortestPathResponse::default()));
+            return Ok(ShortestPathResponse::default());
         }
         let mut path = vec![req.to.clone()];
         while let Some(Some(p)) = path.last().and_then(|last| parent.get(last)) {
@@ -571,15 +554,14 @@ impl GraphAnalyticsInterface for GraphService {
         }
         path.reverse();
         let hops = u32::try_from(path.len() - 1).unwrap_or(u32::MAX);
-        Ok(Response::new(ShortestPathResponse {
+        Ok(ShortestPathResponse {
             found: true,
             path,
             hops,
-        }))
+        })
     }
 
-    async fn page_rank(&self, request: Request<PageRankRequest>) -> Reply<PageRankResponse> {
-        let req = request.into_inner();
+    async fn page_rank(&self, req: PageRankRequest) -> Reply<PageRankResponse> {
         let damping = if req.damping == 0.0 {
             DEFAULT_DAMPING
         } else {
@@ -596,19 +578,18 @@ impl GraphAnalyticsInterface for GraphService {
             req.iterations
         };
         let (nodes, edges) = self.snapshot(&req.namespace).await?;
-        Ok(Response::new(PageRankResponse {
+        Ok(PageRankResponse {
             ranks: page_rank(&nodes, &edges, damping, iterations),
-        }))
+        })
     }
 
     async fn connected_components(
         &self,
-        request: Request<ConnectedComponentsRequest>,
+        req: ConnectedComponentsRequest,
     ) -> Reply<ConnectedComponentsResponse> {
-        let req = request.into_inner();
         let (nodes, edges) = self.snapshot(&req.namespace).await?;
-        Ok(Response::new(ConnectedComponentsResponse {
+        Ok(ConnectedComponentsResponse {
             components: components(&nodes, &edges),
-        }))
+        })
     }
 }

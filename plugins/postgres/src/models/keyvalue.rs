@@ -41,7 +41,7 @@ use prism_proto::keyvalue::key_value_ttl_interface_server::{
     KeyValueTtlInterface, KeyValueTtlInterfaceServer,
 };
 use prism_proto::keyvalue::*;
-use tonic::{Request, Response, Status};
+use tonic::Status;
 
 use super::common::{count, stream, ItemStream, Reply};
 use crate::error::{is_unique_violation, OrStatus};
@@ -285,10 +285,9 @@ fn finished(id: &str) -> Status {
     ))
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl KeyValueBasicInterface for KeyValueService {
-    async fn set(&self, request: Request<SetRequest>) -> Reply<SetResponse> {
-        let req = request.into_inner();
+    async fn set(&self, req: SetRequest) -> Reply<SetResponse> {
         check_key(&req.key)?;
         let client = self.backend.client().await?;
         client
@@ -299,11 +298,10 @@ impl KeyValueBasicInterface for KeyValueService {
             )
             .await
             .st()?;
-        Ok(Response::new(SetResponse {}))
+        Ok(SetResponse {})
     }
 
-    async fn get(&self, request: Request<GetRequest>) -> Reply<GetResponse> {
-        let req = request.into_inner();
+    async fn get(&self, req: GetRequest) -> Reply<GetResponse> {
         check_key(&req.key)?;
         let client = self.backend.client().await?;
         let row = client
@@ -314,13 +312,12 @@ impl KeyValueBasicInterface for KeyValueService {
             .await
             .st()?;
         match row {
-            Some(row) => Ok(Response::new(GetResponse { value: row.get(0) })),
+            Some(row) => Ok(GetResponse { value: row.get(0) }),
             None => Err(Status::not_found(format!("key {:?} not found", req.key))),
         }
     }
 
-    async fn delete(&self, request: Request<DeleteRequest>) -> Reply<DeleteResponse> {
-        let req = request.into_inner();
+    async fn delete(&self, req: DeleteRequest) -> Reply<DeleteResponse> {
         check_key(&req.key)?;
         let client = self.backend.client().await?;
         let row = client
@@ -331,11 +328,10 @@ impl KeyValueBasicInterface for KeyValueService {
             .await
             .st()?;
         let found = row.is_some_and(|r| r.get::<_, bool>(0));
-        Ok(Response::new(DeleteResponse { found }))
+        Ok(DeleteResponse { found })
     }
 
-    async fn exists(&self, request: Request<ExistsRequest>) -> Reply<ExistsResponse> {
-        let req = request.into_inner();
+    async fn exists(&self, req: ExistsRequest) -> Reply<ExistsResponse> {
         check_key(&req.key)?;
         let client = self.backend.client().await?;
         let row = client
@@ -347,7 +343,7 @@ impl KeyValueBasicInterface for KeyValueService {
             )
             .await
             .st()?;
-        Ok(Response::new(ExistsResponse { exists: row.get(0) }))
+        Ok(ExistsResponse { exists: row.get(0) })
     }
 }
 
@@ -382,29 +378,26 @@ impl KeyValueService {
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl KeyValueScanInterface for KeyValueService {
     type ScanStream = ItemStream<ScanItem>;
     type ScanKeysStream = ItemStream<ScanKeyItem>;
 
-    async fn scan(&self, request: Request<ScanRequest>) -> Reply<Self::ScanStream> {
-        let req = request.into_inner();
+    async fn scan(&self, req: ScanRequest) -> Reply<Self::ScanStream> {
         let rows = self
             .scan_rows(&req.namespace, &req.prefix, req.limit, true)
             .await?;
         stream(rows.into_iter().map(|(key, value)| ScanItem { key, value }))
     }
 
-    async fn scan_keys(&self, request: Request<ScanKeysRequest>) -> Reply<Self::ScanKeysStream> {
-        let req = request.into_inner();
+    async fn scan_keys(&self, req: ScanKeysRequest) -> Reply<Self::ScanKeysStream> {
         let rows = self
             .scan_rows(&req.namespace, &req.prefix, req.limit, false)
             .await?;
         stream(rows.into_iter().map(|(key, _)| ScanKeyItem { key }))
     }
 
-    async fn count(&self, request: Request<CountRequest>) -> Reply<CountResponse> {
-        let req = request.into_inner();
+    async fn count(&self, req: CountRequest) -> Reply<CountResponse> {
         let lower = req.prefix.as_bytes();
         let upper = successor(lower);
         let client = self.backend.client().await?;
@@ -415,16 +408,15 @@ impl KeyValueScanInterface for KeyValueService {
             )
             .await
             .st()?;
-        Ok(Response::new(CountResponse {
+        Ok(CountResponse {
             count: count(row.get(0)),
-        }))
+        })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl KeyValueTtlInterface for KeyValueService {
-    async fn expire(&self, request: Request<ExpireRequest>) -> Reply<ExpireResponse> {
-        let req = request.into_inner();
+    async fn expire(&self, req: ExpireRequest) -> Reply<ExpireResponse> {
         check_key(&req.key)?;
         prism_plugin::check::positive("ttl_ms", req.ttl_ms)?;
         let client = self.backend.client().await?;
@@ -438,11 +430,10 @@ impl KeyValueTtlInterface for KeyValueService {
             )
             .await
             .st()?;
-        Ok(Response::new(ExpireResponse { found: n == 1 }))
+        Ok(ExpireResponse { found: n == 1 })
     }
 
-    async fn get_ttl(&self, request: Request<GetTtlRequest>) -> Reply<GetTtlResponse> {
-        let req = request.into_inner();
+    async fn get_ttl(&self, req: GetTtlRequest) -> Reply<GetTtlResponse> {
         check_key(&req.key)?;
         let client = self.backend.client().await?;
         // Rounded up: a live key always has at least 1 ms left.
@@ -458,11 +449,10 @@ impl KeyValueTtlInterface for KeyValueService {
             .await
             .st()?;
         let ttl_ms = row.map_or(-2, |r| r.get(0));
-        Ok(Response::new(GetTtlResponse { ttl_ms }))
+        Ok(GetTtlResponse { ttl_ms })
     }
 
-    async fn persist(&self, request: Request<PersistRequest>) -> Reply<PersistResponse> {
-        let req = request.into_inner();
+    async fn persist(&self, req: PersistRequest) -> Reply<PersistResponse> {
         check_key(&req.key)?;
         let client = self.backend.client().await?;
         let n = client
@@ -473,14 +463,13 @@ impl KeyValueTtlInterface for KeyValueService {
             )
             .await
             .st()?;
-        Ok(Response::new(PersistResponse { persisted: n == 1 }))
+        Ok(PersistResponse { persisted: n == 1 })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl KeyValueTransactionalInterface for KeyValueService {
-    async fn begin(&self, request: Request<BeginRequest>) -> Reply<BeginResponse> {
-        let req = request.into_inner();
+    async fn begin(&self, req: BeginRequest) -> Reply<BeginResponse> {
         let id = uuid::Uuid::new_v4().to_string();
         let txn = Txn {
             namespace: req.namespace,
@@ -496,11 +485,10 @@ impl KeyValueTransactionalInterface for KeyValueService {
                 .unwrap_or(true)
         });
         txns.insert(id.clone(), Arc::new(tokio::sync::Mutex::new(Some(txn))));
-        Ok(Response::new(BeginResponse { txn_id: id }))
+        Ok(BeginResponse { txn_id: id })
     }
 
-    async fn txn_set(&self, request: Request<TxnSetRequest>) -> Reply<TxnSetResponse> {
-        let req = request.into_inner();
+    async fn txn_set(&self, req: TxnSetRequest) -> Reply<TxnSetResponse> {
         check_key(&req.key)?;
         self.with_txn(&req.namespace, &req.txn_id, async |svc, txn| {
             let key = req.key.as_bytes().to_vec();
@@ -509,11 +497,10 @@ impl KeyValueTransactionalInterface for KeyValueService {
             Ok(())
         })
         .await?;
-        Ok(Response::new(TxnSetResponse {}))
+        Ok(TxnSetResponse {})
     }
 
-    async fn txn_get(&self, request: Request<TxnGetRequest>) -> Reply<TxnGetResponse> {
-        let req = request.into_inner();
+    async fn txn_get(&self, req: TxnGetRequest) -> Reply<TxnGetResponse> {
         check_key(&req.key)?;
         let value = self
             .with_txn(&req.namespace, &req.txn_id, async |svc, txn| {
@@ -521,7 +508,7 @@ impl KeyValueTransactionalInterface for KeyValueService {
             })
             .await?;
         match value {
-            Some(value) => Ok(Response::new(TxnGetResponse { value })),
+            Some(value) => Ok(TxnGetResponse { value }),
             None => Err(Status::not_found(format!(
                 "key {:?} not found in the transaction",
                 req.key
@@ -529,8 +516,7 @@ impl KeyValueTransactionalInterface for KeyValueService {
         }
     }
 
-    async fn txn_delete(&self, request: Request<TxnDeleteRequest>) -> Reply<TxnDeleteResponse> {
-        let req = request.into_inner();
+    async fn txn_delete(&self, req: TxnDeleteRequest) -> Reply<TxnDeleteResponse> {
         check_key(&req.key)?;
         let found = self
             .with_txn(&req.namespace, &req.txn_id, async |svc, txn| {
@@ -540,11 +526,10 @@ impl KeyValueTransactionalInterface for KeyValueService {
                 Ok(found)
             })
             .await?;
-        Ok(Response::new(TxnDeleteResponse { found }))
+        Ok(TxnDeleteResponse { found })
     }
 
-    async fn commit(&self, request: Request<CommitRequest>) -> Reply<CommitResponse> {
-        let req = request.into_inner();
+    async fn commit(&self, req: CommitRequest) -> Reply<CommitResponse> {
         let txn = self
             .with_txn(&req.namespace, &req.txn_id, async |_, _| Ok(()))
             .await;
@@ -556,25 +541,23 @@ impl KeyValueTransactionalInterface for KeyValueService {
         self.forget(&req.txn_id);
         let txn = taken.ok_or_else(|| finished(&req.txn_id))?;
         self.apply(txn).await?;
-        Ok(Response::new(CommitResponse {}))
+        Ok(CommitResponse {})
     }
 
-    async fn rollback(&self, request: Request<RollbackRequest>) -> Reply<RollbackResponse> {
-        let req = request.into_inner();
+    async fn rollback(&self, req: RollbackRequest) -> Reply<RollbackResponse> {
         self.with_txn(&req.namespace, &req.txn_id, async |_, _| Ok(()))
             .await?;
         if let Some(slot) = self.slot(&req.txn_id) {
             slot.lock().await.take();
         }
         self.forget(&req.txn_id);
-        Ok(Response::new(RollbackResponse {}))
+        Ok(RollbackResponse {})
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl KeyValueBatchInterface for KeyValueService {
-    async fn batch_set(&self, request: Request<BatchSetRequest>) -> Reply<BatchSetResponse> {
-        let req = request.into_inner();
+    async fn batch_set(&self, req: BatchSetRequest) -> Reply<BatchSetResponse> {
         for entry in &req.entries {
             check_key(&entry.key)?;
         }
@@ -597,16 +580,15 @@ impl KeyValueBatchInterface for KeyValueService {
                 .await
                 .st()?;
         }
-        Ok(Response::new(BatchSetResponse { written }))
+        Ok(BatchSetResponse { written })
     }
 
-    async fn batch_get(&self, request: Request<BatchGetRequest>) -> Reply<BatchGetResponse> {
-        let req = request.into_inner();
+    async fn batch_get(&self, req: BatchGetRequest) -> Reply<BatchGetResponse> {
         for key in &req.keys {
             check_key(key)?;
         }
         if req.keys.is_empty() {
-            return Ok(Response::new(BatchGetResponse::default()));
+            return Ok(BatchGetResponse::default());
         }
         let keys: Vec<&[u8]> = req.keys.iter().map(|k| k.as_bytes()).collect();
         let client = self.backend.client().await?;
@@ -633,14 +615,10 @@ impl KeyValueBatchInterface for KeyValueService {
                 }
             })
             .collect();
-        Ok(Response::new(BatchGetResponse { results }))
+        Ok(BatchGetResponse { results })
     }
 
-    async fn batch_delete(
-        &self,
-        request: Request<BatchDeleteRequest>,
-    ) -> Reply<BatchDeleteResponse> {
-        let req = request.into_inner();
+    async fn batch_delete(&self, req: BatchDeleteRequest) -> Reply<BatchDeleteResponse> {
         for key in &req.keys {
             check_key(key)?;
         }
@@ -672,7 +650,7 @@ impl KeyValueBatchInterface for KeyValueService {
                 BatchDeleteResult { key, found }
             })
             .collect();
-        Ok(Response::new(BatchDeleteResponse { results }))
+        Ok(BatchDeleteResponse { results })
     }
 }
 
@@ -691,13 +669,9 @@ impl KeyValueService {
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl KeyValueCasInterface for KeyValueService {
-    async fn compare_and_swap(
-        &self,
-        request: Request<CompareAndSwapRequest>,
-    ) -> Reply<CompareAndSwapResponse> {
-        let req = request.into_inner();
+    async fn compare_and_swap(&self, req: CompareAndSwapRequest) -> Reply<CompareAndSwapResponse> {
         check_key(&req.key)?;
         let client = self.backend.client().await?;
         let key = req.key.as_bytes();
@@ -731,14 +705,13 @@ impl KeyValueCasInterface for KeyValueService {
         } else {
             self.current(&req.namespace, &req.key).await?
         };
-        Ok(Response::new(CompareAndSwapResponse { swapped, current }))
+        Ok(CompareAndSwapResponse { swapped, current })
     }
 
     async fn compare_and_delete(
         &self,
-        request: Request<CompareAndDeleteRequest>,
+        req: CompareAndDeleteRequest,
     ) -> Reply<CompareAndDeleteResponse> {
-        let req = request.into_inner();
         check_key(&req.key)?;
         let client = self.backend.client().await?;
         let n = client
@@ -750,7 +723,7 @@ impl KeyValueCasInterface for KeyValueService {
             )
             .await
             .st()?;
-        Ok(Response::new(CompareAndDeleteResponse { deleted: n == 1 }))
+        Ok(CompareAndDeleteResponse { deleted: n == 1 })
     }
 }
 

@@ -28,7 +28,7 @@ use serde_json::{json, Value};
 use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::AsyncMessage;
 use tokio_stream::wrappers::UnboundedReceiverStream;
-use tonic::{Request, Response, Status};
+use tonic::Status;
 
 use super::common::{literal, Reply};
 use crate::error::{describe, OrStatus};
@@ -314,12 +314,11 @@ async fn decode(backend: &Backend, payload: &str) -> Option<Note> {
     })
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl PubSubBasicInterface for PubSubService {
     type SubscribeStream = UnboundedReceiverStream<Result<PubSubMessage, Status>>;
 
-    async fn publish(&self, request: Request<PublishRequest>) -> Reply<PublishResponse> {
-        let req = request.into_inner();
+    async fn publish(&self, req: PublishRequest) -> Reply<PublishResponse> {
         prism_plugin::check::topic(&req.topic)?;
         let id = uuid::Uuid::new_v4().to_string();
         let mut note = json!({ "ns": req.namespace, "topic": req.topic, "id": id });
@@ -355,11 +354,10 @@ impl PubSubBasicInterface for PubSubService {
                 .st()?;
             txn.commit().await.st()?;
         }
-        Ok(Response::new(PublishResponse { message_id: id }))
+        Ok(PublishResponse { message_id: id })
     }
 
-    async fn subscribe(&self, request: Request<SubscribeRequest>) -> Reply<Self::SubscribeStream> {
-        let req = request.into_inner();
+    async fn subscribe(&self, req: SubscribeRequest) -> Reply<Self::SubscribeStream> {
         prism_plugin::check::topic(&req.topic)?;
         self.ensure_listening().await?;
         let (tx, rx) = mpsc::unbounded_channel();
@@ -400,14 +398,10 @@ impl PubSubBasicInterface for PubSubService {
             self.hub.lock().subscribers.remove(&token);
             return Err(e);
         }
-        Ok(Response::new(UnboundedReceiverStream::new(rx)))
+        Ok(UnboundedReceiverStream::new(rx))
     }
 
-    async fn unsubscribe(
-        &self,
-        request: Request<UnsubscribeRequest>,
-    ) -> Reply<UnsubscribeResponse> {
-        let req = request.into_inner();
+    async fn unsubscribe(&self, req: UnsubscribeRequest) -> Reply<UnsubscribeResponse> {
         let token = {
             let state = self.hub.lock();
             state
@@ -421,10 +415,10 @@ impl PubSubBasicInterface for PubSubService {
                 .map(|(t, _)| *t)
         };
         let Some(token) = token else {
-            return Ok(Response::new(UnsubscribeResponse { found: false }));
+            return Ok(UnsubscribeResponse { found: false });
         };
         self.marker(Marker::End(token)).await?;
-        Ok(Response::new(UnsubscribeResponse { found: true }))
+        Ok(UnsubscribeResponse { found: true })
     }
 }
 

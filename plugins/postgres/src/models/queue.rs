@@ -28,7 +28,7 @@ use prism_proto::queue::queue_visibility_interface_server::{
 };
 use prism_proto::queue::*;
 use tokio_postgres::Row;
-use tonic::{Request, Response, Status};
+use tonic::Status;
 
 use super::common::{count, non_empty, Reply};
 use crate::error::OrStatus;
@@ -137,17 +137,15 @@ impl QueueService {
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl QueueBasicInterface for QueueService {
-    async fn enqueue(&self, request: Request<EnqueueRequest>) -> Reply<EnqueueResponse> {
-        let req = request.into_inner();
+    async fn enqueue(&self, req: EnqueueRequest) -> Reply<EnqueueResponse> {
         let message_id =
             QueueService::enqueue(self, &req.namespace, &req.queue, req.payload, 0, 0).await?;
-        Ok(Response::new(EnqueueResponse { message_id }))
+        Ok(EnqueueResponse { message_id })
     }
 
-    async fn dequeue(&self, request: Request<DequeueRequest>) -> Reply<DequeueResponse> {
-        let req = request.into_inner();
+    async fn dequeue(&self, req: DequeueRequest) -> Reply<DequeueResponse> {
         check_queue(&req.queue)?;
         let rows = self
             .settled(
@@ -161,14 +159,13 @@ impl QueueBasicInterface for QueueService {
             )
             .await?;
         let message = rows.first().map(message);
-        Ok(Response::new(DequeueResponse {
+        Ok(DequeueResponse {
             found: message.is_some(),
             message,
-        }))
+        })
     }
 
-    async fn peek(&self, request: Request<PeekRequest>) -> Reply<PeekResponse> {
-        let req = request.into_inner();
+    async fn peek(&self, req: PeekRequest) -> Reply<PeekResponse> {
         check_queue(&req.queue)?;
         let rows = self
             .settled(
@@ -181,20 +178,19 @@ impl QueueBasicInterface for QueueService {
             )
             .await?;
         let message = rows.first().map(message);
-        Ok(Response::new(PeekResponse {
+        Ok(PeekResponse {
             found: message.is_some(),
             message,
-        }))
+        })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl QueueVisibilityInterface for QueueService {
     async fn dequeue_with_timeout(
         &self,
-        request: Request<DequeueWithTimeoutRequest>,
+        req: DequeueWithTimeoutRequest,
     ) -> Reply<DequeueWithTimeoutResponse> {
-        let req = request.into_inner();
         check_queue(&req.queue)?;
         positive_ms("visibility_timeout_ms", req.visibility_timeout_ms)?;
         let rows = self
@@ -210,21 +206,20 @@ impl QueueVisibilityInterface for QueueService {
                 &[&req.namespace, &req.queue, &req.visibility_timeout_ms],
             )
             .await?;
-        Ok(Response::new(match rows.first() {
+        Ok(match rows.first() {
             Some(row) => DequeueWithTimeoutResponse {
                 found: true,
                 message: Some(message(row)),
                 receipt_handle: row.get(3),
             },
             None => DequeueWithTimeoutResponse::default(),
-        }))
+        })
     }
 
     async fn extend_visibility(
         &self,
-        request: Request<ExtendVisibilityRequest>,
+        req: ExtendVisibilityRequest,
     ) -> Reply<ExtendVisibilityResponse> {
-        let req = request.into_inner();
         check_queue(&req.queue)?;
         positive_ms("visibility_timeout_ms", req.visibility_timeout_ms)?;
         let receipt =
@@ -248,11 +243,10 @@ impl QueueVisibilityInterface for QueueService {
         if n == 0 {
             return Err(stale(&req.receipt_handle));
         }
-        Ok(Response::new(ExtendVisibilityResponse {}))
+        Ok(ExtendVisibilityResponse {})
     }
 
-    async fn release(&self, request: Request<ReleaseRequest>) -> Reply<ReleaseResponse> {
-        let req = request.into_inner();
+    async fn release(&self, req: ReleaseRequest) -> Reply<ReleaseResponse> {
         check_queue(&req.queue)?;
         let receipt =
             receipt_uuid(&req.receipt_handle).ok_or_else(|| stale(&req.receipt_handle))?;
@@ -273,14 +267,10 @@ impl QueueVisibilityInterface for QueueService {
         // The lease ended now: a message out of receives moves to its dead-letter queue now.
         txn.execute(SETTLE, &[&req.namespace]).await.st()?;
         txn.commit().await.st()?;
-        Ok(Response::new(ReleaseResponse {}))
+        Ok(ReleaseResponse {})
     }
 
-    async fn acknowledge(
-        &self,
-        request: Request<AcknowledgeRequest>,
-    ) -> Reply<AcknowledgeResponse> {
-        let req = request.into_inner();
+    async fn acknowledge(&self, req: AcknowledgeRequest) -> Reply<AcknowledgeResponse> {
         check_queue(&req.queue)?;
         let receipt =
             receipt_uuid(&req.receipt_handle).ok_or_else(|| stale(&req.receipt_handle))?;
@@ -297,17 +287,16 @@ impl QueueVisibilityInterface for QueueService {
         if n == 0 {
             return Err(stale(&req.receipt_handle));
         }
-        Ok(Response::new(AcknowledgeResponse {}))
+        Ok(AcknowledgeResponse {})
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl QueueDeadLetterInterface for QueueService {
     async fn configure_dead_letter(
         &self,
-        request: Request<ConfigureDeadLetterRequest>,
+        req: ConfigureDeadLetterRequest,
     ) -> Reply<ConfigureDeadLetterResponse> {
-        let req = request.into_inner();
         check_queue(&req.queue)?;
         non_empty("dead_letter_queue", &req.dead_letter_queue)?;
         if req.max_receives == 0 {
@@ -329,14 +318,13 @@ impl QueueDeadLetterInterface for QueueService {
             )
             .await
             .st()?;
-        Ok(Response::new(ConfigureDeadLetterResponse {}))
+        Ok(ConfigureDeadLetterResponse {})
     }
 
     async fn get_dead_letter_queue(
         &self,
-        request: Request<GetDeadLetterQueueRequest>,
+        req: GetDeadLetterQueueRequest,
     ) -> Reply<GetDeadLetterQueueResponse> {
-        let req = request.into_inner();
         check_queue(&req.queue)?;
         let mut client = self.backend.client().await?;
         let txn = client.transaction().await.st()?;
@@ -365,45 +353,39 @@ impl QueueDeadLetterInterface for QueueService {
             .await
             .st()?;
         txn.commit().await.st()?;
-        Ok(Response::new(GetDeadLetterQueueResponse {
+        Ok(GetDeadLetterQueueResponse {
             dead_letter_queue,
             messages: rows.iter().map(message).collect(),
-        }))
+        })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl QueuePriorityInterface for QueueService {
     async fn enqueue_with_priority(
         &self,
-        request: Request<EnqueueWithPriorityRequest>,
+        req: EnqueueWithPriorityRequest,
     ) -> Reply<EnqueueWithPriorityResponse> {
-        let req = request.into_inner();
         let message_id = self
             .enqueue(&req.namespace, &req.queue, req.payload, req.priority, 0)
             .await?;
-        Ok(Response::new(EnqueueWithPriorityResponse { message_id }))
+        Ok(EnqueueWithPriorityResponse { message_id })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl QueueDelayedInterface for QueueService {
-    async fn enqueue_delayed(
-        &self,
-        request: Request<EnqueueDelayedRequest>,
-    ) -> Reply<EnqueueDelayedResponse> {
-        let req = request.into_inner();
+    async fn enqueue_delayed(&self, req: EnqueueDelayedRequest) -> Reply<EnqueueDelayedResponse> {
         let message_id = self
             .enqueue(&req.namespace, &req.queue, req.payload, 0, req.delay_ms)
             .await?;
-        Ok(Response::new(EnqueueDelayedResponse { message_id }))
+        Ok(EnqueueDelayedResponse { message_id })
     }
 
     async fn get_scheduled_count(
         &self,
-        request: Request<GetScheduledCountRequest>,
+        req: GetScheduledCountRequest,
     ) -> Reply<GetScheduledCountResponse> {
-        let req = request.into_inner();
         check_queue(&req.queue)?;
         let client = self.backend.client().await?;
         let row = client
@@ -414,8 +396,8 @@ impl QueueDelayedInterface for QueueService {
             )
             .await
             .st()?;
-        Ok(Response::new(GetScheduledCountResponse {
+        Ok(GetScheduledCountResponse {
             count: count(row.get(0)),
-        }))
+        })
     }
 }

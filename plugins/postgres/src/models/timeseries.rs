@@ -24,7 +24,7 @@ use prism_proto::timeseries::time_series_retention_interface_server::{
 };
 use prism_proto::timeseries::*;
 use serde_json::Value;
-use tonic::{Request, Response, Status};
+use tonic::Status;
 
 use super::common::{count, non_empty, Reply};
 use super::jsonb;
@@ -133,10 +133,9 @@ fn line(t0: i64, v0: f64, t1: i64, v1: f64, t: i64) -> f64 {
     v0 + (v1 - v0) * (t - t0) as f64 / (t1 - t0) as f64
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl TimeSeriesBasicInterface for TimeSeriesService {
-    async fn insert(&self, request: Request<InsertRequest>) -> Reply<InsertResponse> {
-        let req = request.into_inner();
+    async fn insert(&self, req: InsertRequest) -> Reply<InsertResponse> {
         check_series(&req.series)?;
         prism_plugin::check::not_nan("value", req.value)?;
         let client = self.backend.client().await?;
@@ -155,11 +154,10 @@ impl TimeSeriesBasicInterface for TimeSeriesService {
             )
             .await
             .st()?;
-        Ok(Response::new(InsertResponse {}))
+        Ok(InsertResponse {})
     }
 
-    async fn query(&self, request: Request<QueryRequest>) -> Reply<QueryResponse> {
-        let req = request.into_inner();
+    async fn query(&self, req: QueryRequest) -> Reply<QueryResponse> {
         check_series(&req.series)?;
         ordered(req.from_ms, req.to_ms)?;
         let client = self.backend.client().await?;
@@ -179,14 +177,13 @@ impl TimeSeriesBasicInterface for TimeSeriesService {
                 labels: labels_map(row.get(2)),
             })
             .collect();
-        Ok(Response::new(QueryResponse { points }))
+        Ok(QueryResponse { points })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl TimeSeriesAggregationInterface for TimeSeriesService {
-    async fn aggregate(&self, request: Request<AggregateRequest>) -> Reply<AggregateResponse> {
-        let req = request.into_inner();
+    async fn aggregate(&self, req: AggregateRequest) -> Reply<AggregateResponse> {
         check_series(&req.series)?;
         let aggregate = check_buckets(req.from_ms, req.to_ms, req.bucket_ms, req.function)?;
         let client = self.backend.client().await?;
@@ -210,11 +207,10 @@ impl TimeSeriesAggregationInterface for TimeSeriesService {
                 value: row.get(1),
             })
             .collect();
-        Ok(Response::new(AggregateResponse { buckets }))
+        Ok(AggregateResponse { buckets })
     }
 
-    async fn rollup(&self, request: Request<RollupRequest>) -> Reply<RollupResponse> {
-        let req = request.into_inner();
+    async fn rollup(&self, req: RollupRequest) -> Reply<RollupResponse> {
         check_series(&req.series)?;
         non_empty("destination", &req.destination)?;
         if req.destination == req.series {
@@ -244,17 +240,13 @@ impl TimeSeriesAggregationInterface for TimeSeriesService {
             )
             .await
             .st()?;
-        Ok(Response::new(RollupResponse { written }))
+        Ok(RollupResponse { written })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl TimeSeriesRetentionInterface for TimeSeriesService {
-    async fn set_retention(
-        &self,
-        request: Request<SetRetentionRequest>,
-    ) -> Reply<SetRetentionResponse> {
-        let req = request.into_inner();
+    async fn set_retention(&self, req: SetRetentionRequest) -> Reply<SetRetentionResponse> {
         check_series(&req.series)?;
         prism_plugin::check::non_negative("retention_ms", req.retention_ms)?;
         let client = self.backend.client().await?;
@@ -266,11 +258,10 @@ impl TimeSeriesRetentionInterface for TimeSeriesService {
             )
             .await
             .st()?;
-        Ok(Response::new(SetRetentionResponse {}))
+        Ok(SetRetentionResponse {})
     }
 
-    async fn compact(&self, request: Request<CompactRequest>) -> Reply<CompactResponse> {
-        let req = request.into_inner();
+    async fn compact(&self, req: CompactRequest) -> Reply<CompactResponse> {
         check_series(&req.series)?;
         let client = self.backend.client().await?;
         // numeric: newest - retention may be below i64::MIN.
@@ -285,9 +276,9 @@ impl TimeSeriesRetentionInterface for TimeSeriesService {
             )
             .await
             .st()?;
-        Ok(Response::new(CompactResponse {
+        Ok(CompactResponse {
             removed: count(i64::try_from(removed).unwrap_or(i64::MAX)),
-        }))
+        })
     }
 }
 
@@ -344,23 +335,13 @@ impl TimeSeriesService {
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl TimeSeriesInterpolationInterface for TimeSeriesService {
-    async fn interpolate_linear(
-        &self,
-        request: Request<InterpolateRequest>,
-    ) -> Reply<InterpolateResponse> {
-        Ok(Response::new(
-            self.interpolate(request.into_inner(), true).await?,
-        ))
+    async fn interpolate_linear(&self, req: InterpolateRequest) -> Reply<InterpolateResponse> {
+        self.interpolate(req, true).await
     }
 
-    async fn interpolate_step(
-        &self,
-        request: Request<InterpolateRequest>,
-    ) -> Reply<InterpolateResponse> {
-        Ok(Response::new(
-            self.interpolate(request.into_inner(), false).await?,
-        ))
+    async fn interpolate_step(&self, req: InterpolateRequest) -> Reply<InterpolateResponse> {
+        self.interpolate(req, false).await
     }
 }
