@@ -39,12 +39,17 @@ mod catalogue;
 mod error;
 mod load;
 mod model;
+mod parse;
+mod yaml;
 
-pub use catalogue::{is_interface, model_of, nearest, nearest_interface, INTERFACES};
-pub use error::RegistryError;
-pub use load::{load_dir, load_file, locate};
+pub use catalogue::{
+    interface, is_interface, model_of, nearest, nearest_interface, Interface, INTERFACES, MODELS,
+};
+pub use error::{ErrorKind, RegistryError};
+pub use load::{load_dir, load_file, load_sources, locate, parse_str, registry_files};
 pub use model::{
     Backend, Claim, ClaimStatus, ContainerPort, DockerSpec, InstanceSpec, MetaValue, Metadata,
-    NativeSpec, PluginSpec, PortSpec, ProcessSpec, Registry, WaitFor, DEFAULT_INSTANCE_TIMEOUT_MS,
-    DEFAULT_STARTUP_TIMEOUT_MS,
+    NativeSpec, PluginSpec, PortSpec, ProcessSpec, Registry, Source, WaitFor,
+    DEFAULT_INSTANCE_TIMEOUT_MS, DEFAULT_STARTUP_TIMEOUT_MS,
 };
+pub use parse::RESERVED_NAMES;
