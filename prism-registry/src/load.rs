@@ -41,7 +41,7 @@ pub fn registry_files(dir: &Path) -> Result<Vec<PathBuf>, Vec<RegistryError>> {
         if path.is_dir() {
             errors.push(unexpected(
                 &path,
-                format!("is a directory; registry files are read from {} itself, not from subdirectories: move its files up, or the directory out", dir.display()),
+                "is a directory; registry files are read from the registry directory itself, not from subdirectories: move its files up, or the directory out".to_owned(),
             ));
             continue;
         }

@@ -268,7 +268,8 @@ impl<'a> Parser<'a> {
         if let Some((key, groups)) = top.entry("interfaces") {
             self.grouped(key, groups, &mut claims);
         }
-        if !top.has("implements") && !top.has("interfaces") {
+        // After a misspelt `implements`, the missing one is the same mistake: say it once.
+        if !top.has("implements") && !top.has("interfaces") && self.errors.is_empty() {
             self.error(
                 name_at,
                 ErrorKind::NoInterfaces,
