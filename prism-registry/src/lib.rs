@@ -46,7 +46,9 @@ pub use catalogue::{
     interface, is_interface, model_of, nearest, nearest_interface, Interface, INTERFACES, MODELS,
 };
 pub use error::{ErrorKind, RegistryError};
-pub use load::{load_dir, load_file, load_sources, locate, parse_str, registry_files};
+pub use load::{
+    load_dir, load_file, load_sources, locate, parse_str, project_root, registry_files,
+};
 pub use model::{
     Backend, Claim, ClaimStatus, ContainerPort, DockerSpec, InstanceSpec, MetaValue, Metadata,
     NativeSpec, PluginSpec, PortSpec, ProcessSpec, Registry, Source, WaitFor,

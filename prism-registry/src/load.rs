@@ -14,6 +14,17 @@ pub fn locate(start: &Path) -> Option<PathBuf> {
         .find(|candidate| candidate.is_dir())
 }
 
+/// The checkout a registry belongs to, which a process plugin's relative paths and `build` step
+/// are resolved against: the nearest ancestor of `registry_dir` holding `Cargo.lock` or `.git`,
+/// else `registry_dir` itself.
+pub fn project_root(registry_dir: &Path) -> PathBuf {
+    registry_dir
+        .ancestors()
+        .find(|d| d.join("Cargo.lock").exists() || d.join(".git").exists())
+        .unwrap_or(registry_dir)
+        .to_path_buf()
+}
+
 /// The registry files of `dir`, sorted: every entry whose name ends in `.yaml` or `.yml` (any
 /// case). Entries whose name starts with `.` (editor swap files, `.gitkeep`) are skipped. Anything
 /// else, a subdirectory included, is an [`ErrorKind::UnexpectedFile`]: a file that would not be

@@ -19,7 +19,7 @@ use tokio::sync::OnceCell;
 
 use crate::catalogue::{self, CaseDef};
 use crate::plugin::{Plugin, ProcessPlugin};
-use crate::{Case, CaseError};
+use crate::{Case, CaseError, EmbeddedRegistry};
 
 /// Per-case timeout when neither the suite nor the environment sets one.
 pub const DEFAULT_TIMEOUT_MS: u64 = 5_000;
@@ -41,12 +41,29 @@ pub fn runtime() -> &'static Runtime {
     })
 }
 
-/// Loads a registry once per process.
+/// Registries compiled into this binary, by the directory they were compiled from: generated
+/// tests run with these and never read the directory.
+static EMBEDDED: Mutex<BTreeMap<PathBuf, &'static EmbeddedRegistry>> = Mutex::new(BTreeMap::new());
+
+fn embedded(dir: &Path) -> Option<&'static EmbeddedRegistry> {
+    EMBEDDED
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(dir)
+        .copied()
+}
+
+/// Loads a registry once per process: the embedded one of a generated test, else from `dir`.
 pub fn registry(dir: &Path) -> Result<Arc<Registry>, String> {
     static CACHE: Mutex<BTreeMap<PathBuf, Arc<Registry>>> = Mutex::new(BTreeMap::new());
     let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(r) = cache.get(dir) {
         return Ok(r.clone());
+    }
+    if let Some(compiled) = embedded(dir) {
+        let reg = Arc::new(compiled.registry().map_err(|e| e.to_string())?.clone());
+        cache.insert(dir.to_path_buf(), reg.clone());
+        return Ok(reg);
     }
     let reg = prism_registry::load_dir(dir).map_err(|errors| {
         errors
@@ -132,14 +149,14 @@ async fn provision(backend: &str, spec: &InstanceSpec) -> Result<String, String>
     }
 }
 
-/// The directory a registry's relative paths are resolved against: the nearest ancestor holding
-/// `Cargo.lock` or `.git`, else the registry directory itself.
+/// The directory a registry's relative paths are resolved against: for a registry compiled in,
+/// [`EmbeddedRegistry::root`]; else the nearest ancestor holding `Cargo.lock` or `.git`, else
+/// the registry directory itself.
 pub fn project_root(registry_dir: &Path) -> PathBuf {
-    registry_dir
-        .ancestors()
-        .find(|d| d.join("Cargo.lock").exists() || d.join(".git").exists())
-        .unwrap_or(registry_dir)
-        .to_path_buf()
+    if let Some(compiled) = embedded(registry_dir) {
+        return compiled.root();
+    }
+    prism_registry::project_root(registry_dir)
 }
 
 /// The timeout of a case: the environment's, else the suite's, else the default.
@@ -276,14 +293,21 @@ async fn failure_message(
     msg
 }
 
-/// What every generated test calls: runs the case; its failure message as the test's error.
+/// What every generated test calls: runs the case against the registry compiled into the test
+/// binary; its failure message as the test's error.
 pub async fn run_generated(
-    registry_dir: &str,
+    registry: &'static EmbeddedRegistry,
     backend: &str,
     interface: &'static str,
     case: &'static str,
 ) -> Result<(), Failure> {
-    match run_named(Path::new(registry_dir), backend, interface, case).await {
+    let dir = registry.dir();
+    EMBEDDED
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .entry(dir.to_path_buf())
+        .or_insert(registry);
+    match run_named(dir, backend, interface, case).await {
         None => Ok(()),
         Some(msg) => Err(Failure(msg)),
     }

@@ -27,6 +27,7 @@
 pub mod catalogue;
 mod check;
 mod context;
+pub mod embedded;
 pub mod error;
 pub mod harness;
 pub mod instance;
@@ -38,6 +39,7 @@ pub mod wait;
 
 pub use catalogue::{BuiltinPlugin, CaseDef};
 pub use context::Case;
+pub use embedded::{EmbeddedFile, EmbeddedRegistry};
 pub use error::{CaseError, CaseResult, Site};
 pub use prism_proto as proto;
 pub use prism_suite_macros::{compliance_matrix, interface_suite};
@@ -66,11 +68,11 @@ pub mod __private {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __matrix_tests {
-    ($registry:literal, $backend:literal, $interface:literal; [$($case:ident),* $(,)?]) => {
+    ($registry:path, $backend:literal, $interface:literal; [$($case:ident),* $(,)?]) => {
         $(
             #[::prism_suite::__private::tokio::test(crate = "::prism_suite::__private::tokio")]
             async fn $case() -> ::core::result::Result<(), ::prism_suite::__private::Failure> {
-                ::prism_suite::__private::run_generated($registry, $backend, $interface, stringify!($case)).await
+                ::prism_suite::__private::run_generated(&$registry, $backend, $interface, stringify!($case)).await
             }
         )*
         /// The cases expanded here, checked against the catalogue by `matrix_matches_catalogue`.
