@@ -9,7 +9,13 @@ cd "$(dirname "$0")/../.."
 cargo test --quiet -p prism-suite-macros --test registry_errors --no-run 2>/dev/null
 rm -rf target/tests/trybuild
 start=$(date +%s.%N)
-cargo test --quiet -p prism-suite-macros --test registry_errors >/dev/null
+log=target/prism-measure/trybuild.log
+mkdir -p "$(dirname "$log")"
+if ! cargo test --quiet -p prism-suite-macros --test registry_errors >"$log" 2>&1; then
+    tail -n 40 "$log"
+    echo "trybuild stage failed; full output in $log" >&2
+    exit 1
+fi
 end=$(date +%s.%N)
 cases=$(ls prism-suite-macros/tests/ui/*.rs | wc -l)
 awk -v s="$start" -v e="$end" -v n="$cases" 'BEGIN { printf "trybuild stage: %d cases, %.1f s from a fresh target/tests/trybuild\n", n, e - s }'
