@@ -29,6 +29,7 @@
 pub mod catalogue;
 mod check;
 mod context;
+pub mod embedded;
 pub mod error;
 mod harness;
 pub mod instance;
@@ -43,6 +44,7 @@ pub mod wait;
 
 pub use catalogue::{BuiltinPlugin, CaseDef};
 pub use context::Case;
+pub use embedded::{EmbeddedFile, EmbeddedRegistry};
 pub use error::{CaseError, CaseResult, Site};
 pub use outcome::{CaseId, Failure, FailureKind, Outcome};
 pub use prism_proto as proto;
@@ -73,11 +75,11 @@ pub mod __private {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __matrix_tests {
-    ($registry:literal, $backend:literal, $interface:literal; [$($case:ident),* $(,)?]) => {
+    ($registry:path, $backend:literal, $interface:literal; [$($case:ident),* $(,)?]) => {
         $(
             #[::prism_suite::__private::tokio::test(crate = "::prism_suite::__private::tokio")]
             async fn $case() -> ::core::result::Result<(), ::prism_suite::__private::Failure> {
-                ::prism_suite::__private::run_generated($registry, $backend, $interface, stringify!($case)).await
+                ::prism_suite::__private::run_generated(&$registry, $backend, $interface, stringify!($case)).await
             }
         )*
         /// The cases expanded here, checked against the catalogue by `matrix_matches_catalogue`.

@@ -38,6 +38,7 @@ use tokio::runtime::Runtime;
 use tokio::sync::OnceCell;
 use tonic::transport::Channel;
 
+pub(crate) use generated::runner_of;
 pub use generated::{check_matrix, generated_runner, planned, run_generated, TestFailure};
 pub use track::{CaseChannel, RpcTracker};
 
@@ -46,7 +47,7 @@ use crate::instance::Instance;
 use crate::outcome::{CaseId, Failure, Outcome, PendingRpc, Rerun, RpcCode, SourceSite};
 use crate::plugin::{Diagnosis, Plugin, ProcessPlugin};
 use crate::report::RunReport;
-use crate::{Case, CaseError};
+use crate::{Case, CaseError, EmbeddedRegistry};
 
 /// Per-case timeout when neither the suite nor the configuration sets one.
 pub const DEFAULT_TIMEOUT_MS: u64 = 5_000;
@@ -239,6 +240,7 @@ impl RerunTarget {
 #[must_use]
 pub struct RunnerBuilder {
     registry: Option<Arc<Registry>>,
+    root: Option<PathBuf>,
     case_timeout: Option<Duration>,
     vars: BTreeMap<String, String>,
     connector: Arc<dyn Connector>,
@@ -250,6 +252,7 @@ impl Default for RunnerBuilder {
     fn default() -> Self {
         RunnerBuilder {
             registry: None,
+            root: None,
             case_timeout: None,
             vars: BTreeMap::new(),
             connector: Arc::new(DirectConnector),
@@ -264,6 +267,25 @@ impl RunnerBuilder {
     /// elsewhere).
     pub fn registry(mut self, registry: Arc<Registry>) -> Self {
         self.registry = Some(registry);
+        self
+    }
+
+    /// The registry compiled into this test binary (what `compliance_matrix!()` embeds), parsed
+    /// once per process; its checkout root ([`EmbeddedRegistry::root`]) becomes the runner's.
+    pub fn embedded(mut self, registry: &'static EmbeddedRegistry) -> Result<Self, RunnerError> {
+        let parsed = registry.registry().map_err(|e| RunnerError::Registry {
+            dir: registry.dir().to_path_buf(),
+            errors: e.to_string(),
+        })?;
+        self.registry = Some(Arc::new(parsed.clone()));
+        self.root = Some(registry.root());
+        Ok(self)
+    }
+
+    /// The checkout a process plugin's `build` step runs in and its relative paths resolve
+    /// against (`PRISM_ROOT`); default: [`project_root`] of the registry's directory.
+    pub fn root(mut self, root: impl Into<PathBuf>) -> Self {
+        self.root = Some(root.into());
         self
     }
 
@@ -320,6 +342,7 @@ impl RunnerBuilder {
             Arc::new(Registry {
                 dir: PathBuf::new(),
                 backends: Vec::new(),
+                sources: Vec::new(),
             })
         });
         let backends = (0..registry.backends.len())
@@ -333,7 +356,7 @@ impl RunnerBuilder {
             .collect();
         Runner {
             inner: Arc::new(Inner {
-                root: project_root(&registry.dir),
+                root: self.root.unwrap_or_else(|| project_root(&registry.dir)),
                 registry,
                 case_timeout: self.case_timeout,
                 vars: self.vars,
@@ -349,11 +372,7 @@ impl RunnerBuilder {
 /// The directory a registry's relative paths are resolved against: the nearest ancestor holding
 /// `Cargo.lock` or `.git`, else the registry directory itself.
 pub fn project_root(registry_dir: &Path) -> PathBuf {
-    registry_dir
-        .ancestors()
-        .find(|d| d.join("Cargo.lock").exists() || d.join(".git").exists())
-        .unwrap_or(registry_dir)
-        .to_path_buf()
+    prism_registry::project_root(registry_dir)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -421,6 +440,11 @@ impl Runner {
     /// The registry the runner runs.
     pub fn registry(&self) -> &Registry {
         &self.inner.registry
+    }
+
+    /// The project root instance commands and plugin builds run in (`PRISM_ROOT`).
+    pub fn root(&self) -> &Path {
+        &self.inner.root
     }
 
     /// Every backend of the registry, sorted by name.

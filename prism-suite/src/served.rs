@@ -368,20 +368,28 @@ impl Decoder for Raw {
     }
 }
 
-/// What the generated `<backend>::declared_matches_served` test calls.
+/// What the generated `<backend>::declared_matches_served` test calls, with the registry compiled
+/// into the test binary.
 pub async fn check_generated(
-    registry_dir: &str,
+    registry: &'static crate::EmbeddedRegistry,
+    backend: &str,
+) -> Result<(), crate::runner::TestFailure> {
+    match crate::runner::runner_of(registry) {
+        Ok(runner) => check_backend(&runner, backend).await,
+        Err(e) => Err(crate::runner::TestFailure(e.to_string())),
+    }
+}
+
+/// Starts `backend`'s plugin through `runner` and fails, naming the registry file and line, if
+/// what it claims and what it serves differ.
+pub async fn check_backend(
+    runner: &crate::runner::Runner,
     backend: &str,
 ) -> Result<(), crate::runner::TestFailure> {
     let fail = |msg: String| Err(crate::runner::TestFailure(msg));
-    let dir = std::path::Path::new(registry_dir);
-    let runner = match crate::runner::generated_runner(dir) {
-        Ok(r) => r,
-        Err(e) => return fail(e.to_string()),
-    };
     let Some(handle) = runner.backend(backend) else {
         return fail(format!(
-            "backend `{backend}` is not in the registry at {registry_dir}"
+            "backend `{backend}` is not in the runner's registry"
         ));
     };
     let Some(spec) = handle.spec() else {
@@ -401,7 +409,7 @@ pub async fn check_generated(
     };
     let mut report = observe(channel, spec).await;
     // Shown relative to the project, as in compile errors: the same on every machine.
-    let root = crate::runner::project_root(dir);
+    let root = runner.root().to_path_buf();
     if let Ok(relative) = report.file.strip_prefix(&root) {
         report.file = relative.to_path_buf();
     }

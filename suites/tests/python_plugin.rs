@@ -34,11 +34,10 @@ async fn a_crash_shows_the_plugins_last_output_line() {
 
 #[tokio::test]
 async fn a_claimed_interface_the_plugin_does_not_serve_fails_naming_the_file_and_line() {
-    let dir = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/python_overclaims"
-    );
-    let failure = prism_suite::served::check_generated(dir, "python_kv_overclaims")
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/python_overclaims");
+    let runner = prism_suite::runner::generated_runner(&dir).expect("the fixture registry loads");
+    let failure = prism_suite::served::check_backend(&runner, "python_kv_overclaims")
         .await
         .expect_err("keyvalue_ttl is claimed but not served");
     let message = format!("{failure:?}");
@@ -56,8 +55,6 @@ async fn a_claimed_interface_the_plugin_does_not_serve_fails_naming_the_file_and
     }
     assert!(!message.contains("keyvalue_basic is claimed"), "{message}");
 
-    let runner = prism_suite::runner::generated_runner(std::path::Path::new(dir))
-        .expect("the fixture registry loads");
     let handle = runner.backend("python_kv_overclaims").expect("the backend");
     let plugin = runner.plugin(handle).await.expect("the plugin starts");
     let backend = handle.spec().expect("the backend's registry entry");

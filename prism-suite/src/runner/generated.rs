@@ -1,19 +1,36 @@
 //! What generated tests call: one runner per test process and registry, a case by name, its
-//! failure as the test's error.
+//! failure as the test's error. Generated tests run with the registry compiled into the test
+//! binary ([`EmbeddedRegistry`]) and never read its directory.
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use super::{Runner, RunnerError};
 use crate::catalogue;
 use crate::report::text;
+use crate::EmbeddedRegistry;
 
-/// The runner of this process for the registry at `dir`, built on first use. Under nextest every
-/// test is a process of its own, so this is built once per test: it loads the registry and
+/// This process's runners, by registry directory (one per `compliance_matrix!()` of the binary).
+static RUNNERS: Mutex<Vec<(PathBuf, Runner)>> = Mutex::new(Vec::new());
+
+/// The runner of this process for a registry compiled in, built on first use. Under nextest every
+/// test is a process of its own, so this is built once per test: it parses the embedded text and
 /// nothing else until a case needs its plugin.
+pub(crate) fn runner_of(registry: &'static EmbeddedRegistry) -> Result<Runner, RunnerError> {
+    let dir = registry.dir();
+    let mut runners = RUNNERS.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, runner)) = runners.iter().find(|(d, _)| d == dir) {
+        return Ok(runner.clone());
+    }
+    let runner = Runner::builder().embedded(registry)?.from_env()?.build();
+    runners.push((dir.to_path_buf(), runner.clone()));
+    Ok(runner)
+}
+
+/// The runner of this process for the registry read from `dir` at run time (tools and
+/// self-checks; a runner already built for that directory from its compiled-in text is reused).
 fn runner_for(dir: &Path) -> Result<Runner, RunnerError> {
-    static RUNNERS: Mutex<Vec<(std::path::PathBuf, Runner)>> = Mutex::new(Vec::new());
     let mut runners = RUNNERS.lock().unwrap_or_else(|p| p.into_inner());
     if let Some((_, runner)) = runners.iter().find(|(d, _)| d == dir) {
         return Ok(runner.clone());
@@ -40,15 +57,16 @@ pub fn generated_runner(dir: &Path) -> Result<Runner, RunnerError> {
     runner_for(dir)
 }
 
-/// What every generated test calls: runs the case; its failure, rendered, as the test's error.
+/// What every generated test calls: runs the case against the registry compiled into the test
+/// binary; its failure, rendered, as the test's error.
 pub async fn run_generated(
-    registry_dir: &str,
+    registry: &'static EmbeddedRegistry,
     backend: &str,
     interface: &'static str,
     case: &'static str,
 ) -> Result<(), TestFailure> {
     let id = || format!("{backend}::{interface}::{case}");
-    let runner = runner_for(Path::new(registry_dir))
+    let runner = runner_of(registry)
         .map_err(|e| TestFailure(format!("case {} failed\n  runner:    {e}\n", id())))?;
     let Some(def) = catalogue::find(interface, case) else {
         return Err(TestFailure(format!(
@@ -58,8 +76,9 @@ pub async fn run_generated(
     };
     let Some(handle) = runner.backend(backend) else {
         return Err(TestFailure(format!(
-            "case {}: backend `{backend}` is not in the registry at {registry_dir}",
-            id()
+            "case {}: backend `{backend}` is not in the registry compiled in from {}",
+            id(),
+            registry.dir().display()
         )));
     };
     let outcome = runner.run_case(handle, def).await;
