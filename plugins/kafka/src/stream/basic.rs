@@ -1,0 +1,61 @@
+//! stream_basic: Append is a Produce to partition 0 of the stream's topic; Read fetches the
+//! offsets the watermarks promise; GetLatestOffset is the high watermark minus one (DeleteRecords
+//! moves only the low watermark, so trimming leaves it unchanged).
+
+use prism_proto::stream::stream_basic_interface_server::{
+    StreamBasicInterface, StreamBasicInterfaceServer,
+};
+use prism_proto::stream::*;
+use tonic::{Request, Response};
+
+use crate::broker::Broker;
+use crate::check::{self, items, ItemStream, Reply};
+
+/// The stream_basic service.
+pub struct Basic {
+    broker: Broker,
+}
+
+/// The stream_basic server over `broker`.
+pub fn server(broker: Broker) -> StreamBasicInterfaceServer<Basic> {
+    StreamBasicInterfaceServer::new(Basic { broker })
+}
+
+#[tonic::async_trait]
+impl StreamBasicInterface for Basic {
+    async fn append(&self, request: Request<AppendRequest>) -> Reply<AppendResponse> {
+        let r = request.into_inner();
+        let topic = super::topic(&r.namespace, &r.stream)?;
+        super::ensure(&self.broker, &topic).await?;
+        let written = self
+            .broker
+            .produce(&topic, Some(0), None, &r.payload)
+            .await?;
+        Ok(Response::new(AppendResponse {
+            offset: written.offset,
+            timestamp_ms: written.timestamp_ms,
+        }))
+    }
+
+    type ReadStream = ItemStream<StreamRecord>;
+
+    async fn read(&self, request: Request<ReadRequest>) -> Reply<Self::ReadStream> {
+        let r = request.into_inner();
+        let topic = super::topic(&r.namespace, &r.stream)?;
+        check::offset("from_offset", r.from_offset)?;
+        let records = super::read_from(&self.broker, &topic, r.from_offset, r.max).await?;
+        Ok(Response::new(items(records)))
+    }
+
+    async fn get_latest_offset(
+        &self,
+        request: Request<GetLatestOffsetRequest>,
+    ) -> Reply<GetLatestOffsetResponse> {
+        let r = request.into_inner();
+        let topic = super::topic(&r.namespace, &r.stream)?;
+        let (_, high) = self.broker.watermarks(&topic, 0).await?;
+        Ok(Response::new(GetLatestOffsetResponse {
+            latest_offset: high - 1,
+        }))
+    }
+}
