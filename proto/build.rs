@@ -51,6 +51,13 @@ struct Interface {
     model: String,
     service: String,
     rust_service: String,
+    methods: Vec<Method>,
+}
+
+struct Method {
+    name: String,
+    namespace_field: i32,
+    server_streaming: bool,
 }
 
 fn glue(fds: &prost_types::FileDescriptorSet) -> String {
@@ -91,6 +98,7 @@ fn glue(fds: &prost_types::FileDescriptorSet) -> String {
                 service.name()
             );
         }
+        let mut methods = Vec::new();
         for method in &service.method {
             if method.client_streaming() {
                 panic!(
@@ -102,16 +110,22 @@ fn glue(fds: &prost_types::FileDescriptorSet) -> String {
             let msg = messages
                 .get(input)
                 .unwrap_or_else(|| panic!("{path}: {}: input {input} not found", method.name()));
-            let has_ns = msg
+            let namespace_field = msg
                 .field
                 .iter()
-                .any(|f| f.name() == "namespace" && f.r#type() == Type::String);
-            if !has_ns {
-                panic!(
-                    "{path}: request {input} of {} has no `string namespace` field",
-                    method.name()
-                );
-            }
+                .find(|f| f.name() == "namespace" && f.r#type() == Type::String)
+                .map(|f| f.number())
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{path}: request {input} of {} has no `string namespace` field",
+                        method.name()
+                    )
+                });
+            methods.push(Method {
+                name: method.name().to_owned(),
+                namespace_field,
+                server_streaming: method.server_streaming(),
+            });
             let rust_type = format!("{model}::{}", msg.name());
             if !namespaced.contains(&rust_type) {
                 namespaced.push(rust_type);
@@ -122,6 +136,7 @@ fn glue(fds: &prost_types::FileDescriptorSet) -> String {
             model: model.to_owned(),
             service: format!("{package}.{}", service.name()),
             rust_service,
+            methods,
         });
     }
     interfaces.sort_by(|a, b| a.name.cmp(&b.name));
@@ -152,6 +167,34 @@ fn glue(fds: &prost_types::FileDescriptorSet) -> String {
         .unwrap();
     }
     writeln!(s, "];").unwrap();
+    writeln!(
+        s,
+        "/// Every RPC of every interface, by interface name then in proto order."
+    )
+    .unwrap();
+    writeln!(s, "pub const METHODS: &[crate::MethodProto] = &[").unwrap();
+    for i in &interfaces {
+        for m in &i.methods {
+            writeln!(
+                s,
+                "    crate::MethodProto {{ interface: {:?}, name: {:?}, path: \"/{}/{}\", namespace_field: {}, server_streaming: {} }},",
+                i.name, m.name, i.service, m.name, m.namespace_field, m.server_streaming
+            )
+            .unwrap();
+        }
+    }
+    writeln!(s, "];").unwrap();
+    for i in &interfaces {
+        let server = format!("{}Server", camel(&i.rust_service));
+        let module = format!("{}::{}_server", i.model, i.rust_service);
+        let service_trait = camel(&i.rust_service);
+        writeln!(
+            s,
+            "impl<T: {module}::{service_trait}> crate::InterfaceServer for {module}::{server}<T> {{ const INTERFACE: &'static str = {:?}; fn with_message_limit(self, bytes: usize) -> Self {{ self.max_decoding_message_size(bytes).max_encoding_message_size(bytes) }} }}",
+            i.name
+        )
+        .unwrap();
+    }
     writeln!(
         s,
         "/// A typed client per interface, on a channel the implementor provides.\npub trait InterfaceClients {{\n    /// The channel every client is built on.\n    fn channel(&self) -> tonic::transport::Channel;"

@@ -44,6 +44,7 @@ pub use catalogue::{is_interface, model_of, nearest, nearest_interface, INTERFAC
 pub use error::RegistryError;
 pub use load::{load_dir, load_file, locate};
 pub use model::{
-    Backend, Claim, ClaimStatus, DockerSpec, InstanceSpec, NativeSpec, PluginSpec, ProcessSpec,
-    Registry, DEFAULT_INSTANCE_TIMEOUT_MS,
+    Backend, Claim, ClaimStatus, ContainerPort, DockerSpec, InstanceSpec, MetaValue, Metadata,
+    NativeSpec, PluginSpec, PortSpec, ProcessSpec, Registry, WaitFor, DEFAULT_INSTANCE_TIMEOUT_MS,
+    DEFAULT_STARTUP_TIMEOUT_MS,
 };

@@ -9,8 +9,9 @@ use serde_yaml::{Mapping, Value};
 
 use crate::catalogue::{is_interface, model_of, nearest, nearest_interface, INTERFACES};
 use crate::model::{
-    Backend, Claim, ClaimStatus, DockerSpec, InstanceSpec, NativeSpec, PluginSpec, ProcessSpec,
-    Registry, DEFAULT_INSTANCE_TIMEOUT_MS, DEFAULT_STARTUP_TIMEOUT_MS,
+    Backend, Claim, ClaimStatus, ContainerPort, DockerSpec, InstanceSpec, MetaValue, Metadata,
+    NativeSpec, PluginSpec, PortSpec, ProcessSpec, Registry, WaitFor, DEFAULT_INSTANCE_TIMEOUT_MS,
+    DEFAULT_STARTUP_TIMEOUT_MS,
 };
 use crate::RegistryError;
 
@@ -23,12 +24,36 @@ const TOP_FIELDS: &[&str] = &[
     "interfaces",
     "instance",
 ];
-const INSTANCE_FIELDS: &[&str] = &["url", "docker", "native", "startup_timeout_ms"];
-const DOCKER_FIELDS: &[&str] = &["image", "port", "ready_log", "args", "env"];
-const NATIVE_FIELDS: &[&str] = &["command", "ready_log"];
+const INSTANCE_FIELDS: &[&str] = &[
+    "url",
+    "ports",
+    "ready",
+    "ready_log",
+    "setup",
+    "startup_timeout_ms",
+    "docker",
+    "native",
+];
+const DOCKER_FIELDS: &[&str] = &[
+    "image",
+    "port",
+    "args",
+    "env",
+    "ready",
+    "ready_log",
+    "setup",
+];
+const NATIVE_FIELDS: &[&str] = &["command", "init", "env", "ready", "ready_log", "setup"];
+const PROBE_FIELDS: &[&str] = &["port", "send", "expect"];
+const READY_KINDS: &[&str] = &["log", "port", "command", "probe"];
+const READY_SHAPE: &str = "`ready` is a list of conditions, each one of `log: \"text\"`, `port: <name>`, `command: [...]`, `probe: { port, send, expect }`";
 const PLUGIN_FIELDS: &[&str] = &["command", "build", "env", "startup_timeout_ms"];
 const CLAIM_FIELDS: &[&str] = &["interface", "status", "reason"];
 const STATUSES: &[&str] = &["implemented", "planned"];
+/// The port name of an instance that declares none.
+const MAIN_PORT: &str = "main";
+/// `ports: { broker: same }`.
+const SAME_PORT: &str = "same";
 const BUILT_IN: &str = "built-in";
 
 /// Finds `registry/backends` in `start` or the nearest ancestor that has one.
@@ -216,7 +241,7 @@ impl Parser<'_> {
             .unwrap_or_default()
             .to_owned();
         let plugin = match map.get("plugin") {
-            Some(v) => self.plugin(v),
+            Some(v) => self.plugin(v, &name),
             None => {
                 self.error(
                     name_at,
@@ -241,7 +266,7 @@ impl Parser<'_> {
         }
         self.duplicates(&claims);
         let instance = map.get("instance").and_then(|v| self.instance(v));
-        if instance.is_some() && plugin == Some(PluginSpec::BuiltIn) {
+        if instance.is_some() && matches!(plugin, Some(PluginSpec::BuiltIn { .. })) {
             let at = self.loc.key("instance").unwrap_or(name_at);
             self.error(at, "`instance` gives a plugin process its backend as PRISM_BACKEND_URL; a `plugin: built-in` cannot receive it: use `plugin: { command: [...] }`");
         }
@@ -250,9 +275,11 @@ impl Parser<'_> {
             name,
             description,
             file: self.file.to_path_buf(),
+            line: name_at.0,
             plugin: plugin?,
             claims,
             instance,
+            metadata: metadata(map, TOP_FIELDS),
         })
     }
 
@@ -314,14 +341,21 @@ impl Parser<'_> {
                 return None;
             }
         };
-        let docker = match m.get("docker") {
+        let docker_m = m.get("docker");
+        let native_m = m.get("native");
+        let docker = match docker_m {
             None => None,
             Some(v) => Some(self.docker(v, at)?),
         };
-        let native = match m.get("native") {
+        let native = match native_m {
             None => None,
             Some(v) => Some(self.native(v, at)?),
         };
+        let ports = self.ports(m, docker.as_ref().map(|(_, port)| *port), at)?;
+        let ready = self
+            .ready(m, at)?
+            .unwrap_or_else(|| vec![WaitFor::Port(ports[0].name.clone())]);
+        let setup = self.commands(m, "setup", at)?.unwrap_or_default();
         let startup_timeout_ms = match m.get("startup_timeout_ms") {
             None => DEFAULT_INSTANCE_TIMEOUT_MS,
             Some(v) => match v.as_u64() {
@@ -336,15 +370,235 @@ impl Parser<'_> {
                 }
             },
         };
-        Some(InstanceSpec {
+        let spec = InstanceSpec {
             url,
-            docker,
-            native,
+            ports,
+            ready,
+            setup,
             startup_timeout_ms,
-        })
+            docker: docker.map(|(d, _)| d),
+            native,
+        };
+        self.check_port_names(&spec, at)?;
+        Some(spec)
     }
 
-    fn docker(&mut self, value: &Value, instance_at: (usize, usize)) -> Option<DockerSpec> {
+    /// `ports: { name: <port> | same }`, or `docker.port` as `main`, or `main` alone.
+    fn ports(
+        &mut self,
+        m: &Mapping,
+        docker_port: Option<Option<u16>>,
+        at: (usize, usize),
+    ) -> Option<Vec<PortSpec>> {
+        let Some(v) = m.get("ports") else {
+            return match docker_port {
+                Some(Some(port)) => Some(vec![PortSpec {
+                    name: MAIN_PORT.to_owned(),
+                    container: ContainerPort::Fixed(port),
+                }]),
+                Some(None) => {
+                    let at = self.loc.key_from("docker", at.0).unwrap_or(at);
+                    self.error(at, "`docker` needs `port: <1-65535>`, the port the server listens on in the container, or `ports: { main: <port> }` in `instance`");
+                    None
+                }
+                None => Some(vec![PortSpec {
+                    name: MAIN_PORT.to_owned(),
+                    container: ContainerPort::SameAsHost,
+                }]),
+            };
+        };
+        let ports_at = self.loc.key_from("ports", at.0).unwrap_or(at);
+        if let Some(Some(_)) = docker_port {
+            self.error(ports_at, "give the container port once: `ports: { main: <port> }` or `docker.port`, not both");
+            return None;
+        }
+        let Some(map) = v.as_mapping().filter(|m| !m.is_empty()) else {
+            self.error(ports_at, "`ports` maps port names to the container port or `same`, e.g. `ports: { main: 5432 }`");
+            return None;
+        };
+        let mut ports = Vec::new();
+        for (name, port) in map {
+            let Some(name) = name.as_str().filter(|n| is_snake_ident(n)) else {
+                self.error(
+                    ports_at,
+                    "port names are snake_case strings (`main`, `broker`)",
+                );
+                return None;
+            };
+            let container = match port {
+                Value::String(s) if s == SAME_PORT => ContainerPort::SameAsHost,
+                v => match v.as_u64().and_then(|p| u16::try_from(p).ok()) {
+                    Some(p) if p > 0 => ContainerPort::Fixed(p),
+                    _ => {
+                        let at = self.loc.key_from(name, ports_at.0).unwrap_or(ports_at);
+                        self.error(at, format!("port `{name}` is a container port (1-65535) or `same` (the container listens on its published host port)"));
+                        return None;
+                    }
+                },
+            };
+            ports.push(PortSpec {
+                name: name.to_owned(),
+                container,
+            });
+        }
+        Some(ports)
+    }
+
+    /// `ready: [...]` or `ready_log: "..."` of a section; `None` when it has neither.
+    fn ready(&mut self, m: &Mapping, at: (usize, usize)) -> Option<Option<Vec<WaitFor>>> {
+        match (m.get("ready"), m.get("ready_log")) {
+            (None, None) => Some(None),
+            (Some(_), Some(_)) => {
+                let at = self.loc.key_from("ready_log", at.0).unwrap_or(at);
+                self.error(
+                    at,
+                    "give `ready: [...]` or its shorthand `ready_log`, not both",
+                );
+                None
+            }
+            (None, Some(Value::String(s))) if !s.is_empty() => {
+                Some(Some(vec![WaitFor::Log(s.clone())]))
+            }
+            (None, Some(_)) => {
+                let at = self.loc.key_from("ready_log", at.0).unwrap_or(at);
+                self.error(at, "`ready_log` is the text of a line the server writes when ready (leave it out to wait for the port)");
+                None
+            }
+            (Some(v), None) => {
+                let ready_at = self.loc.key_from("ready", at.0).unwrap_or(at);
+                let Some(items) = v.as_sequence() else {
+                    self.error(ready_at, READY_SHAPE);
+                    return None;
+                };
+                let mut out = Vec::new();
+                for item in items {
+                    out.push(self.wait_for(item, ready_at)?);
+                }
+                Some(Some(out))
+            }
+        }
+    }
+
+    fn wait_for(&mut self, item: &Value, at: (usize, usize)) -> Option<WaitFor> {
+        let single = item
+            .as_mapping()
+            .filter(|m| m.len() == 1)
+            .and_then(|m| m.iter().next());
+        let Some((Value::String(kind), v)) = single else {
+            self.error(at, READY_SHAPE);
+            return None;
+        };
+        let cond = match (kind.as_str(), v) {
+            ("log", Value::String(s)) if !s.is_empty() => WaitFor::Log(s.clone()),
+            ("port", Value::String(s)) => WaitFor::Port(s.clone()),
+            ("command", v) => match words(v) {
+                Some(c) if !c.is_empty() => WaitFor::Command(c),
+                _ => {
+                    self.error(
+                        at,
+                        "`command` of a ready condition is a non-empty list of strings",
+                    );
+                    return None;
+                }
+            },
+            ("probe", Value::Mapping(p)) => {
+                let from = self.loc.key_from("probe", at.0).unwrap_or(at);
+                self.unknown_keys(p, PROBE_FIELDS, "probe", from);
+                let text = |k: &str| p.get(k).and_then(Value::as_str).map(str::to_owned);
+                match (text("port"), text("send"), text("expect")) {
+                    (Some(port), Some(send), Some(expect)) if !expect.is_empty() => {
+                        WaitFor::Probe {
+                            port,
+                            send: send.into_bytes(),
+                            expect: expect.into_bytes(),
+                        }
+                    }
+                    _ => {
+                        self.error(from, "`probe` needs `port` (a port name), `send` and a non-empty `expect`, all strings");
+                        return None;
+                    }
+                }
+            }
+            (other, _) if !READY_KINDS.contains(&other) => {
+                let hint = nearest(other, READY_KINDS.iter().copied())
+                    .map(|k| format!("did you mean `{k}`?"))
+                    .unwrap_or_else(|| format!("valid conditions: {}", READY_KINDS.join(", ")));
+                let at = self.loc.key_from(other, at.0).unwrap_or(at);
+                self.error(at, format!("unknown ready condition `{other}`; {hint}"));
+                return None;
+            }
+            (kind, _) => {
+                let at = self.loc.key_from(kind, at.0).unwrap_or(at);
+                self.error(
+                    at,
+                    format!("ready condition `{kind}` has the wrong type; {READY_SHAPE}"),
+                );
+                return None;
+            }
+        };
+        Some(cond)
+    }
+
+    /// A list of commands (`setup`, `init`), each a list of strings or a string split on spaces.
+    fn commands(
+        &mut self,
+        m: &Mapping,
+        key: &str,
+        at: (usize, usize),
+    ) -> Option<Option<Vec<Vec<String>>>> {
+        let Some(v) = m.get(key) else {
+            return Some(None);
+        };
+        let cmds = v.as_sequence().and_then(|items| {
+            items
+                .iter()
+                .map(|i| words(i).filter(|c| !c.is_empty()))
+                .collect::<Option<Vec<_>>>()
+        });
+        match cmds {
+            Some(c) => Some(Some(c)),
+            None => {
+                let at = self.loc.key_from(key, at.0).unwrap_or(at);
+                self.error(at, format!("`{key}` is a list of commands, each a non-empty list of strings: `{key}: [[\"prog\", \"arg\"]]`"));
+                None
+            }
+        }
+    }
+
+    /// Every `port:` and `probe.port` names a declared port.
+    fn check_port_names(&mut self, spec: &InstanceSpec, at: (usize, usize)) -> Option<()> {
+        let lists = [
+            Some(spec.ready.as_slice()),
+            spec.docker.as_ref().and_then(|d| d.ready.as_deref()),
+            spec.native.as_ref().and_then(|n| n.ready.as_deref()),
+        ];
+        let names: Vec<&str> = spec.ports.iter().map(|p| p.name.as_str()).collect();
+        for cond in lists.into_iter().flatten().flatten() {
+            let port = match cond {
+                WaitFor::Port(p) | WaitFor::Probe { port: p, .. } => p,
+                _ => continue,
+            };
+            if !names.contains(&port.as_str()) {
+                let at = self.loc.key_from("ready", at.0).unwrap_or(at);
+                self.error(
+                    at,
+                    format!(
+                        "ready condition names port `{port}`, which `ports` does not declare (ports: {})",
+                        names.join(", ")
+                    ),
+                );
+                return None;
+            }
+        }
+        Some(())
+    }
+
+    /// The docker section and its `port` shorthand.
+    fn docker(
+        &mut self,
+        value: &Value,
+        instance_at: (usize, usize),
+    ) -> Option<(DockerSpec, Option<u16>)> {
         let at = self
             .loc
             .key_from("docker", instance_at.0)
@@ -362,21 +616,22 @@ impl Parser<'_> {
                 return None;
             }
         };
-        let port = match m
-            .get("port")
-            .map(|p| p.as_u64().and_then(|p| u16::try_from(p).ok()))
-        {
-            Some(Some(p)) if p > 0 => p,
-            _ => {
-                let at = self.loc.key_from("port", at.0).unwrap_or(at);
-                self.error(
-                    at,
-                    "`docker` needs `port: <1-65535>`, the port the server listens on in the container",
-                );
-                return None;
-            }
+        let port = match m.get("port") {
+            None => None,
+            Some(p) => match p.as_u64().and_then(|p| u16::try_from(p).ok()) {
+                Some(p) if p > 0 => Some(p),
+                _ => {
+                    let at = self.loc.key_from("port", at.0).unwrap_or(at);
+                    self.error(
+                        at,
+                        "`docker` needs `port: <1-65535>`, the port the server listens on in the container",
+                    );
+                    return None;
+                }
+            },
         };
-        let ready_log = self.ready_log(m, at)?;
+        let ready = self.ready(m, at)?;
+        let setup = self.commands(m, "setup", at)?;
         let args = match m.get("args") {
             None => Vec::new(),
             Some(v) => match words(v) {
@@ -389,13 +644,16 @@ impl Parser<'_> {
             },
         };
         let env = self.env(m, at)?;
-        Some(DockerSpec {
-            image,
+        Some((
+            DockerSpec {
+                image,
+                args,
+                env,
+                ready,
+                setup,
+            },
             port,
-            ready_log,
-            args,
-            env,
-        })
+        ))
     }
 
     fn native(&mut self, value: &Value, instance_at: (usize, usize)) -> Option<NativeSpec> {
@@ -419,43 +677,47 @@ impl Parser<'_> {
                 return None;
             }
         };
-        let ready_log = self.ready_log(m, at)?;
-        Some(NativeSpec { command, ready_log })
+        let init = self.commands(m, "init", at)?.unwrap_or_default();
+        let env = self.env(m, at)?;
+        let ready = self.ready(m, at)?;
+        let setup = self.commands(m, "setup", at)?;
+        Some(NativeSpec {
+            command,
+            init,
+            env,
+            ready,
+            setup,
+        })
     }
 
-    /// `ready_log`: absent (ready when the port accepts) or a non-empty string.
-    fn ready_log(&mut self, m: &Mapping, at: (usize, usize)) -> Option<Option<String>> {
-        match m.get("ready_log") {
-            None => Some(None),
-            Some(Value::String(s)) if !s.is_empty() => Some(Some(s.clone())),
-            Some(_) => {
-                let at = self.loc.key_from("ready_log", at.0).unwrap_or(at);
-                self.error(at, "`ready_log` is the text of a line the server writes when ready (leave it out to wait for the port)");
-                None
-            }
-        }
-    }
-
-    fn plugin(&mut self, value: &Value) -> Option<PluginSpec> {
+    fn plugin(&mut self, value: &Value, backend: &str) -> Option<PluginSpec> {
         let at = self.loc.key("plugin").unwrap_or((0, 0));
         match value {
-            Value::String(s) if s == BUILT_IN || s == "builtin" => Some(PluginSpec::BuiltIn),
+            Value::String(s) if s == BUILT_IN => Some(PluginSpec::BuiltIn {
+                name: backend.to_owned(),
+            }),
             Value::String(s) => {
-                let command: Vec<String> = s.split_whitespace().map(str::to_owned).collect();
-                if command.is_empty() {
-                    self.error(at, "`plugin` is empty: use `built-in` or a command");
-                    return None;
+                self.error(at, format!("`plugin: {s}` names no way to start the plugin: write `plugin: built-in`, `plugin: {{ builtin: <name> }}` or `plugin: {{ command: [\"path/to/plugin\", args...] }}`"));
+                None
+            }
+            Value::Mapping(m) if m.contains_key("builtin") => {
+                self.unknown_keys(m, &["builtin"], "plugin", at);
+                match m.get("builtin") {
+                    Some(Value::String(name)) if !name.trim().is_empty() => {
+                        Some(PluginSpec::BuiltIn { name: name.clone() })
+                    }
+                    _ => {
+                        self.error(at, "`builtin` is the name a built-in plugin is registered under (`prism_suite::builtin_plugin!`)");
+                        None
+                    }
                 }
-                Some(PluginSpec::Process(ProcessSpec {
-                    command,
-                    build: None,
-                    env: BTreeMap::new(),
-                    startup_timeout_ms: DEFAULT_STARTUP_TIMEOUT_MS,
-                }))
             }
             Value::Mapping(m) => self.process(m, at),
             _ => {
-                self.error(at, "`plugin` is `built-in` or a mapping with `command`");
+                self.error(
+                    at,
+                    "`plugin` is `built-in` or a mapping with `command` or `builtin`",
+                );
                 None
             }
         }
@@ -526,18 +788,20 @@ impl Parser<'_> {
             return;
         };
         for item in items {
+            let mut metadata_of = Metadata::new();
             let (interface, status, reason) = match item {
                 Value::String(s) => (s.clone(), None, None),
                 Value::Mapping(m) => {
                     for key in m.keys().filter_map(Value::as_str) {
-                        if !CLAIM_FIELDS.contains(&key) {
-                            let hint = nearest(key, CLAIM_FIELDS.iter().copied())
-                                .map(|k| format!("; did you mean `{k}`?"))
-                                .unwrap_or_default();
+                        if CLAIM_FIELDS.contains(&key) {
+                            continue;
+                        }
+                        // Other fields are metadata, but a near miss of a known one is a typo.
+                        if let Some(known) = nearest(key, CLAIM_FIELDS.iter().copied()) {
                             let at = self.loc.key(key).unwrap_or((0, 0));
                             self.error(
                                 at,
-                                format!("unknown field `{key}` in an interface entry{hint}"),
+                                format!("unknown field `{key}` in an interface entry; did you mean `{known}`?"),
                             );
                         }
                     }
@@ -549,8 +813,26 @@ impl Parser<'_> {
                         self.error(at, "an interface entry needs `interface: <name>`");
                         continue;
                     };
-                    let status = m.get("status").and_then(Value::as_str).map(str::to_owned);
-                    let reason = m.get("reason").and_then(Value::as_str).map(str::to_owned);
+                    let status = match m.get("status") {
+                        None => None,
+                        Some(Value::String(s)) => Some(s.clone()),
+                        Some(other) => {
+                            let at = self.loc.key("status").unwrap_or((0, 0));
+                            self.error(
+                                at,
+                                format!(
+                                    "`status` of `{interface}` is `{}`; it must be `implemented` or `planned`",
+                                    meta(other)
+                                ),
+                            );
+                            continue;
+                        }
+                    };
+                    let reason = m
+                        .get("reason")
+                        .or_else(|| m.get("notes"))
+                        .map(|r| meta(r).to_string().trim().to_owned());
+                    metadata_of = metadata(m, CLAIM_FIELDS);
                     (interface.to_owned(), status, reason)
                 }
                 _ => {
@@ -598,6 +880,8 @@ impl Parser<'_> {
                 status,
                 reason,
                 line: at.0,
+                column: at.1,
+                metadata: metadata_of,
             });
         }
     }
@@ -645,6 +929,40 @@ impl Parser<'_> {
                 );
             }
         }
+    }
+}
+
+/// The entries of `m` whose keys are not in `known`, kept as metadata.
+fn metadata(m: &Mapping, known: &[&str]) -> Metadata {
+    m.iter()
+        .filter_map(|(k, v)| {
+            let key = meta_key(k);
+            (!known.contains(&key.as_str())).then(|| (key, meta(v)))
+        })
+        .collect()
+}
+
+fn meta_key(k: &Value) -> String {
+    match k {
+        Value::String(s) => s.clone(),
+        other => meta(other).to_string(),
+    }
+}
+
+fn meta(v: &Value) -> MetaValue {
+    match v {
+        Value::Null => MetaValue::Null,
+        Value::Bool(b) => MetaValue::Bool(*b),
+        Value::Number(n) => n
+            .as_i64()
+            .map(MetaValue::Int)
+            .unwrap_or_else(|| MetaValue::Float(n.as_f64().unwrap_or(f64::NAN))),
+        Value::String(s) => MetaValue::String(s.clone()),
+        Value::Sequence(items) => MetaValue::List(items.iter().map(meta).collect()),
+        Value::Mapping(m) => {
+            MetaValue::Map(m.iter().map(|(k, v)| (meta_key(k), meta(v))).collect())
+        }
+        Value::Tagged(t) => meta(&t.value),
     }
 }
 

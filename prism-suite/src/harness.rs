@@ -86,7 +86,7 @@ async fn start_plugin(dir: PathBuf, backend: String) -> Result<Arc<Plugin>, Stri
         )
     })?;
     let plugin = match &spec.plugin {
-        PluginSpec::BuiltIn => Plugin::builtin(&backend).map_err(|e| e.to_string())?,
+        PluginSpec::BuiltIn { name } => Plugin::builtin(name).map_err(|e| e.to_string())?,
         PluginSpec::Process(process) => {
             let root = project_root(&dir);
             let mut vars = BTreeMap::from([("PRISM_ROOT", root.display().to_string())]);

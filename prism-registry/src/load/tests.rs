@@ -15,7 +15,12 @@ fn errs(text: &str) -> Vec<String> {
 fn rfc_form() {
     let b = ok("backend: memstore\ndescription: x\nplugin: built-in\nimplements:\n  - keyvalue_basic\n  - keyvalue_ttl\n");
     assert_eq!(b.name, "memstore");
-    assert_eq!(b.plugin, PluginSpec::BuiltIn);
+    assert_eq!(
+        b.plugin,
+        PluginSpec::BuiltIn {
+            name: "memstore".into()
+        }
+    );
     let names: Vec<_> = b
         .claims
         .iter()
@@ -165,25 +170,37 @@ fn instance_section() {
     let i = b.instance.expect("instance parsed");
     assert_eq!(i.url, "redis://${HOST}:${PORT}");
     assert_eq!(i.startup_timeout_ms, 20_000);
+    assert_eq!(
+        i.ports,
+        [PortSpec {
+            name: "main".into(),
+            container: ContainerPort::Fixed(6379)
+        }]
+    );
+    assert_eq!(i.ready, [WaitFor::Port("main".into())]);
+    let log = [WaitFor::Log("Ready to accept connections".into())];
+    assert_eq!(i.docker_ready(), log);
+    assert_eq!(i.native_ready(), log);
     let d = i.docker.expect("docker");
-    assert_eq!((d.image.as_str(), d.port), ("redis:7", 6379));
-    assert_eq!(d.ready_log.as_deref(), Some("Ready to accept connections"));
+    assert_eq!(d.image, "redis:7");
     assert!(d.args.is_empty() && d.env.is_empty());
     let n = i.native.expect("native");
     assert_eq!(n.command[0], "redis-server");
     assert_eq!(n.command[4], "", "an empty argument stays an argument");
-    assert_eq!(n.ready_log.as_deref(), Some("Ready to accept connections"));
+    assert!(n.init.is_empty() && n.env.is_empty() && n.setup.is_none());
 }
 
 #[test]
 fn instance_defaults() {
     let b = ok("backend: pg\nplugin: { command: [pg-plugin] }\nimplements: [keyvalue_basic]\ninstance:\n  url: postgres://${HOST}:${PORT}/db\n  native: { command: \"postgres -p ${PORT}\" }\n");
     let i = b.instance.expect("instance");
+    assert_eq!(i.native_ready(), [WaitFor::Port("main".into())]);
+    assert_eq!(i.ports[0].container, ContainerPort::SameAsHost);
     assert_eq!(i.startup_timeout_ms, DEFAULT_INSTANCE_TIMEOUT_MS);
     assert!(i.docker.is_none());
     let n = i.native.expect("native");
     assert_eq!(n.command, ["postgres", "-p", "${PORT}"]);
-    assert_eq!(n.ready_log, None);
+    assert_eq!(n.ready, None);
     assert_eq!(
         ok("backend: m\nplugin: built-in\nimplements: [keyvalue_basic]\n").instance,
         None
@@ -237,4 +254,135 @@ fn incomplete_instance_sections() {
     let e =
         errs("backend: m\nplugin: built-in\nimplements: [keyvalue_basic]\ninstance:\n  url: x\n");
     assert!(e[0].contains("cannot receive it"), "{e:?}");
+}
+
+const POSTGRES_INSTANCE: &str = r#"backend: pg
+plugin: { command: [pg-plugin] }
+implements: [keyvalue_basic]
+instance:
+  url: "postgres://postgres@${HOST}:${PORT}/prism"
+  ports: { main: 5432, metrics: same }
+  ready:
+    - log: "database system is ready to accept connections"
+    - port: main
+    - command: ["pg_isready", "-h", "${HOST}", "-p", "${PORT}"]
+    - probe: { port: metrics, send: "PING\r\n", expect: "+PONG" }
+  setup:
+    - ["psql", "-h", "${HOST}", "-c", "CREATE DATABASE prism"]
+  docker:
+    image: "postgres:16"
+    args: [postgres, -c, fsync=off]
+    env: { POSTGRES_HOST_AUTH_METHOD: trust }
+    setup: []
+  native:
+    init: [["initdb", "-D", "${DIR}/data"]]
+    command: ["postgres", "-D", "${DIR}/data", "-p", "${PORT}"]
+    env: { LC_ALL: C }
+    ready: [{ port: main }]
+"#;
+
+#[test]
+fn instance_v2_ports_ready_setup_and_overrides() {
+    let i = ok(POSTGRES_INSTANCE).instance.expect("instance");
+    assert_eq!(
+        i.ports,
+        [
+            PortSpec {
+                name: "main".into(),
+                container: ContainerPort::Fixed(5432)
+            },
+            PortSpec {
+                name: "metrics".into(),
+                container: ContainerPort::SameAsHost
+            }
+        ]
+    );
+    assert_eq!(
+        i.ready,
+        [
+            WaitFor::Log("database system is ready to accept connections".into()),
+            WaitFor::Port("main".into()),
+            WaitFor::Command(vec![
+                "pg_isready".into(),
+                "-h".into(),
+                "${HOST}".into(),
+                "-p".into(),
+                "${PORT}".into()
+            ]),
+            WaitFor::Probe {
+                port: "metrics".into(),
+                send: b"PING\r\n".to_vec(),
+                expect: b"+PONG".to_vec()
+            },
+        ]
+    );
+    assert_eq!(i.setup.len(), 1);
+    assert_eq!(i.docker_ready(), i.ready.as_slice());
+    assert!(
+        i.docker_setup().is_empty(),
+        "docker's `setup: []` replaces the instance's"
+    );
+    assert_eq!(i.native_setup(), i.setup.as_slice());
+    assert_eq!(i.native_ready(), [WaitFor::Port("main".into())]);
+    let n = i.native.expect("native");
+    assert_eq!(
+        n.init,
+        [vec!["initdb".to_owned(), "-D".into(), "${DIR}/data".into()]]
+    );
+    assert_eq!(n.env.get("LC_ALL").map(String::as_str), Some("C"));
+    let d = i.docker.expect("docker");
+    assert_eq!(d.args, ["postgres", "-c", "fsync=off"]);
+}
+
+#[test]
+fn instance_v2_mistakes() {
+    let text = POSTGRES_INSTANCE.replace("    - port: main", "    - prot: main");
+    let e = errs(&text);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].contains("unknown ready condition `prot`; did you mean `port`?"),
+        "{e:?}"
+    );
+    let text = POSTGRES_INSTANCE.replace("- port: main", "- port: db");
+    let e = errs(&text);
+    assert!(
+        e[0].contains("names port `db`, which `ports` does not declare (ports: main, metrics)"),
+        "{e:?}"
+    );
+    let text = POSTGRES_INSTANCE.replace("metrics: same", "metrics: sometimes");
+    let e = errs(&text);
+    assert!(
+        e[0].contains("port `metrics` is a container port (1-65535) or `same`"),
+        "{e:?}"
+    );
+    let text = POSTGRES_INSTANCE.replace("    args:", "    port: 5432\n    args:");
+    let e = errs(&text);
+    assert!(e[0].contains("not both"), "{e:?}");
+    let text = POSTGRES_INSTANCE.replace("    init:", "    inti:");
+    let e = errs(&text);
+    assert!(
+        e[0].contains("unknown native field `inti`; did you mean `init`?"),
+        "{e:?}"
+    );
+    let text = POSTGRES_INSTANCE.replace("  setup:\n    - [", "  setup:\n    - 3\n    - [");
+    let e = errs(&text);
+    assert!(e[0].contains("`setup` is a list of commands"), "{e:?}");
+}
+
+#[test]
+fn builtin_plugin_forms() {
+    let b = ok("backend: mem2\nplugin: { builtin: memstore }\nimplements: [keyvalue_basic]\n");
+    assert_eq!(
+        b.plugin,
+        PluginSpec::BuiltIn {
+            name: "memstore".into()
+        }
+    );
+    let e = errs("backend: mem2\nplugin: prism-meilisearch:v1.0.0\nimplements: [keyvalue_basic]\n");
+    assert!(
+        e[0].starts_with(
+            "b.yaml:2:1: `plugin: prism-meilisearch:v1.0.0` names no way to start the plugin"
+        ),
+        "{e:?}"
+    );
 }

@@ -59,14 +59,15 @@ pub(super) fn start(
     backend: &str,
     key: &str,
     spec: &DockerSpec,
+    (port, ready_log): (u16, Option<&str>),
     image: &str,
     url: &str,
     timeout: Duration,
 ) -> Result<(String, String), String> {
     let (name, tag) = split_image(image);
-    let mut generic = GenericImage::new(name, tag).with_exposed_port(spec.port.tcp());
-    if let Some(line) = &spec.ready_log {
-        generic = generic.with_wait_for(WaitFor::message_on_either_std(line.as_str()));
+    let mut generic = GenericImage::new(name, tag).with_exposed_port(port.tcp());
+    if let Some(line) = ready_log {
+        generic = generic.with_wait_for(WaitFor::message_on_either_std(line));
     }
     let labels = BTreeMap::from([
         (CONTAINER_LABEL, "1".to_owned()),
@@ -80,7 +81,6 @@ pub(super) fn start(
     for (k, v) in &spec.env {
         request = request.with_env_var(k, v);
     }
-    let port = spec.port;
     let started = runtime().block_on(async move {
         let container = request
             .start()
@@ -114,7 +114,7 @@ pub(super) fn start(
     } else {
         host
     };
-    if spec.ready_log.is_none() {
+    if ready_log.is_none() {
         wait_for_port(&host, host_port, timeout)?;
     }
     let short: String = id.chars().take(12).collect();

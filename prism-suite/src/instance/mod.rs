@@ -33,7 +33,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use prism_registry::InstanceSpec;
+use prism_registry::{ContainerPort, InstanceSpec, WaitFor};
 
 /// Label every container started by prism-suite carries (`docker ps --filter label=prism-suite=1`).
 pub const CONTAINER_LABEL: &str = "prism-suite";
@@ -342,6 +342,25 @@ fn shared(backend: &str, spec: &InstanceSpec) -> Result<Instance, InstanceError>
     result
 }
 
+/// The one container port this provider publishes (the v2 lifecycle publishes every named port).
+fn v1_container_port(spec: &InstanceSpec) -> Result<u16, String> {
+    match spec.ports.first().map(|p| p.container) {
+        Some(ContainerPort::Fixed(port)) => Ok(port),
+        _ => Err(
+            "this runtime publishes one fixed container port; `same` is not supported yet"
+                .to_owned(),
+        ),
+    }
+}
+
+/// The one log line this provider waits for; without one it waits for the port.
+fn v1_ready_log(ready: &[WaitFor]) -> Option<&str> {
+    ready.iter().find_map(|w| match w {
+        WaitFor::Log(line) => Some(line.as_str()),
+        _ => None,
+    })
+}
+
 fn find_or_start(
     backend: &str,
     spec: &InstanceSpec,
@@ -392,23 +411,34 @@ fn find_or_start(
         provider,
         detail,
     };
-    let (url, detail) = match choice {
-        Choice::External(url) => external::describe(backend, url),
-        Choice::Docker { image } => {
-            let docker = spec
-                .docker
-                .clone()
-                .ok_or_else(|| start_error("no `instance.docker` in the registry".to_owned()))?;
-            docker::start(backend, key, &docker, &image, &spec.url, timeout).map_err(start_error)?
-        }
-        Choice::Native => {
-            let native = spec
-                .native
-                .as_ref()
-                .ok_or_else(|| start_error("no `instance.native` in the registry".to_owned()))?;
-            native::start(native, &spec.url, &dir, timeout).map_err(start_error)?
-        }
-    };
+    let (url, detail) =
+        match choice {
+            Choice::External(url) => external::describe(backend, url),
+            Choice::Docker { image } => {
+                let docker = spec.docker.clone().ok_or_else(|| {
+                    start_error("no `instance.docker` in the registry".to_owned())
+                })?;
+                let port = v1_container_port(spec).map_err(start_error)?;
+                let ready_log = v1_ready_log(spec.docker_ready());
+                docker::start(
+                    backend,
+                    key,
+                    &docker,
+                    (port, ready_log),
+                    &image,
+                    &spec.url,
+                    timeout,
+                )
+                .map_err(start_error)?
+            }
+            Choice::Native => {
+                let native = spec.native.as_ref().ok_or_else(|| {
+                    start_error("no `instance.native` in the registry".to_owned())
+                })?;
+                let ready_log = v1_ready_log(spec.native_ready());
+                native::start(native, ready_log, &spec.url, &dir, timeout).map_err(start_error)?
+            }
+        };
     let ready_ms = match provider {
         Provider::External => 0,
         _ => started.elapsed().as_millis() as u64,

@@ -43,6 +43,7 @@ pub(crate) fn find(program: &str) -> Option<PathBuf> {
 /// `dir/server.pid` for the watcher) and waits until it is ready.
 pub(super) fn start(
     spec: &NativeSpec,
+    ready_log: Option<&str>,
     url: &str,
     dir: &Path,
     timeout: Duration,
@@ -97,10 +98,10 @@ pub(super) fn start(
     let mut seen_len = 0u64;
     let mut text = String::new();
     loop {
-        let ready = match &spec.ready_log {
+        let ready = match ready_log {
             Some(marker) => {
                 read_new(&log_path, &mut seen_len, &mut text);
-                text.contains(marker.as_str())
+                text.contains(marker)
             }
             None => TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok(),
         };
@@ -118,7 +119,7 @@ pub(super) fn start(
             // SAFETY: SIGKILL to the server we started (reaped by the wait thread).
             unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
             read_new(&log_path, &mut seen_len, &mut text);
-            let waited = match &spec.ready_log {
+            let waited = match ready_log {
                 Some(m) => format!("no line with `{m}`"),
                 None => format!("{addr} did not accept connections"),
             };

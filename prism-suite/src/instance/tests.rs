@@ -1,19 +1,28 @@
 use super::*;
-use prism_registry::{DockerSpec, NativeSpec};
+use prism_registry::{DockerSpec, NativeSpec, PortSpec};
 
 fn spec() -> InstanceSpec {
     InstanceSpec {
         url: "redis://${HOST}:${PORT}".into(),
+        ports: vec![PortSpec {
+            name: "main".into(),
+            container: ContainerPort::Fixed(6379),
+        }],
+        ready: vec![WaitFor::Port("main".into())],
+        setup: Vec::new(),
         docker: Some(DockerSpec {
             image: "redis:7".into(),
-            port: 6379,
-            ready_log: Some("Ready to accept connections".into()),
             args: Vec::new(),
             env: BTreeMap::new(),
+            ready: Some(vec![WaitFor::Log("Ready to accept connections".into())]),
+            setup: None,
         }),
         native: Some(NativeSpec {
             command: vec!["redis-server".into(), "--port".into(), "${PORT}".into()],
-            ready_log: None,
+            init: Vec::new(),
+            env: BTreeMap::new(),
+            ready: None,
+            setup: None,
         }),
         startup_timeout_ms: 1000,
     }
