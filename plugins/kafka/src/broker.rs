@@ -107,6 +107,29 @@ pub async fn blocking<T: Send + 'static>(
         .map_err(|e| Status::internal(format!("blocking broker call: {e}")))?
 }
 
+/// The broker could not be reached when the plugin started.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// librdkafka refused the configuration.
+    #[error("cannot create a Kafka client for {bootstrap}: {source}")]
+    Client {
+        /// The bootstrap address.
+        bootstrap: String,
+        /// What librdkafka said.
+        source: KafkaError,
+    },
+    /// The broker did not answer a metadata request.
+    #[error("the Kafka broker at {bootstrap} does not answer a metadata request within {timeout:?}: {source}")]
+    Unreachable {
+        /// The bootstrap address.
+        bootstrap: String,
+        /// How long it was given.
+        timeout: Duration,
+        /// What librdkafka said.
+        source: KafkaError,
+    },
+}
+
 /// The clients of one broker, shared by every service (cheap to clone).
 #[derive(Clone)]
 pub struct Broker {
@@ -132,23 +155,41 @@ const GROUP_CLIENTS: usize = 128;
 impl Broker {
     /// Clients of the broker at `bootstrap` (`host:port`, or `kafka://host:port`), once its
     /// metadata answers.
-    pub async fn connect(bootstrap: &str) -> Result<Self, Status> {
+    pub async fn connect(bootstrap: &str) -> Result<Self, ConnectError> {
+        let broker = Self::unconnected(bootstrap)?;
+        let b = broker.clone();
+        let answered = tokio::task::spawn_blocking(move || {
+            b.inner
+                .meta
+                .fetch_metadata(None, REQUEST_TIMEOUT)
+                .map(|_| ())
+        })
+        .await
+        .unwrap_or(Err(KafkaError::Canceled));
+        answered.map_err(|source| ConnectError::Unreachable {
+            bootstrap: broker.inner.bootstrap.clone(),
+            timeout: REQUEST_TIMEOUT,
+            source,
+        })?;
+        Ok(broker)
+    }
+
+    /// Clients of the broker at `bootstrap`, created without talking to it (librdkafka connects
+    /// on first use).
+    pub fn unconnected(bootstrap: &str) -> Result<Self, ConnectError> {
         let bootstrap = bootstrap
             .trim()
             .trim_start_matches("kafka://")
             .trim_end_matches('/')
             .to_owned();
-        let base = client_config(&bootstrap);
-        let admin = base
-            .create()
-            .map_err(|e| status("creating the admin client", &e))?;
-        let producer = producer_config(&bootstrap)
-            .create()
-            .map_err(|e| status("creating the producer", &e))?;
-        let meta = reader_config(&bootstrap)
-            .create()
-            .map_err(|e| status("creating the metadata client", &e))?;
-        let broker = Broker {
+        let client = |source| ConnectError::Client {
+            bootstrap: bootstrap.clone(),
+            source,
+        };
+        let admin = client_config(&bootstrap).create().map_err(client)?;
+        let producer = producer_config(&bootstrap).create().map_err(client)?;
+        let meta = reader_config(&bootstrap).create().map_err(client)?;
+        Ok(Broker {
             inner: Arc::new(Inner {
                 bootstrap,
                 admin,
@@ -158,17 +199,7 @@ impl Broker {
                 topics: Mutex::new(HashSet::new()),
                 groups: Mutex::new(HashMap::new()),
             }),
-        };
-        let b = broker.clone();
-        blocking(move || {
-            b.inner
-                .meta
-                .fetch_metadata(None, REQUEST_TIMEOUT)
-                .map(|_| ())
-                .map_err(|e| status(&format!("metadata of {}", b.inner.bootstrap), &e))
         })
-        .await?;
-        Ok(broker)
     }
 
     /// The bootstrap address.

@@ -10,7 +10,7 @@ use tokio_stream::wrappers::UnboundedReceiverStream;
 use tonic::{Request, Response, Status};
 
 use super::{message_id, topics, PubSub};
-use crate::check::Reply;
+use prism_plugin::Reply;
 
 /// The pubsub_basic server.
 pub fn server(pubsub: PubSub) -> PubSubBasicInterfaceServer<PubSub> {

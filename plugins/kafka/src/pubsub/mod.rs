@@ -31,12 +31,11 @@ use prism_proto::pubsub::PubSubMessage;
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::{Message, Offset, TopicPartitionList};
 use tokio::sync::{mpsc, oneshot};
-use tonic::transport::server::Router;
 use tonic::Status;
 
 use crate::broker::{status, Broker, Record};
-use crate::check;
 use crate::names::{self, Kind};
+use prism_plugin::check;
 
 /// Partitions of a pubsub topic's Kafka topic (ordering keys spread over them).
 pub const TOPIC_PARTITIONS: i32 = 4;
@@ -294,13 +293,4 @@ async fn run_subscription(
     }
     drop(tx);
     let _ = tokio::task::spawn_blocking(move || drop(consumer)).await;
-}
-
-/// Adds the pubsub services to `router`.
-pub fn add_services(router: Router, broker: &Broker) -> Router {
-    let pubsub = PubSub::new(broker.clone());
-    router
-        .add_service(sized!(basic::server(pubsub.clone())))
-        .add_service(sized!(ordering::server(pubsub.clone())))
-        .add_service(sized!(persistent::server(pubsub)))
 }

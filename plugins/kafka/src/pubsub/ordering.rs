@@ -8,7 +8,7 @@ use prism_proto::pubsub::*;
 use tonic::{Request, Response};
 
 use super::{message_id, topics, PubSub};
-use crate::check::{self, Reply};
+use prism_plugin::{check, Reply};
 
 /// The pubsub_ordering server.
 pub fn server(pubsub: PubSub) -> PubSubOrderingInterfaceServer<PubSub> {

@@ -27,8 +27,8 @@ use tonic::{Request, Response, Status};
 
 use super::{message_id, to_message, topics, Delivery, PubSub};
 use crate::broker::{status, Broker, Record};
-use crate::check::{self, Reply};
 use crate::names::{self, Kind};
+use prism_plugin::{check, Reply};
 
 /// The pubsub_persistent server.
 pub fn server(pubsub: PubSub) -> PubSubPersistentInterfaceServer<PubSub> {

@@ -9,7 +9,7 @@ use prism_proto::stream::*;
 use tonic::{Request, Response};
 
 use crate::broker::Broker;
-use crate::check::{self, items, ItemStream, Reply};
+use prism_plugin::{check, stream as items, ItemStream, Reply};
 
 /// The stream_basic service.
 pub struct Basic {
@@ -42,9 +42,9 @@ impl StreamBasicInterface for Basic {
     async fn read(&self, request: Request<ReadRequest>) -> Reply<Self::ReadStream> {
         let r = request.into_inner();
         let topic = super::topic(&r.namespace, &r.stream)?;
-        check::offset("from_offset", r.from_offset)?;
+        check::non_negative("from_offset", r.from_offset)?;
         let records = super::read_from(&self.broker, &topic, r.from_offset, r.max).await?;
-        Ok(Response::new(items(records)))
+        items(records)
     }
 
     async fn get_latest_offset(

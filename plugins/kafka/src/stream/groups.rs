@@ -49,9 +49,9 @@ use tokio_stream::wrappers::UnboundedReceiverStream;
 use tonic::{Request, Response, Status};
 
 use crate::broker::{status, Broker, Record};
-use crate::check::{self, Reply};
 use crate::names::{self, Kind};
 use crate::state::Store;
+use prism_plugin::{check, Reply};
 
 /// How often a member heartbeats (and so how soon it joins a rebalance).
 pub const HEARTBEAT_MS: u32 = 100;
@@ -329,7 +329,7 @@ impl StreamConsumerGroupsInterface for Groups {
     ) -> Reply<CreateConsumerGroupResponse> {
         let r = request.into_inner();
         let (topic, group_id) = Self::names(&r.namespace, &r.stream, &r.group)?;
-        check::offset("start_offset", r.start_offset)?;
+        check::non_negative("start_offset", r.start_offset)?;
         super::ensure(&self.broker, &topic).await?;
         let (low, high) = self.broker.watermarks(&topic, 0).await?;
         if r.start_offset < low || r.start_offset > high {

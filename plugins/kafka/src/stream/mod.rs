@@ -13,12 +13,10 @@
 //! DeleteRecords plus `retention.ms` ([`retention`]).
 
 use prism_proto::stream::StreamRecord;
-use tonic::transport::server::Router;
 use tonic::Status;
 
 use crate::broker::{Broker, Record};
 use crate::names::{self, Kind};
-use crate::state::Store;
 
 pub mod basic;
 pub mod groups;
@@ -31,7 +29,7 @@ pub(crate) const STREAM_TOPIC: &[(&str, &str)] = &[("message.timestamp.type", "L
 
 /// The Kafka topic of stream `stream` in `namespace`.
 pub(crate) fn topic(namespace: &str, stream: &str) -> Result<String, Status> {
-    crate::check::non_empty("stream", stream)?;
+    prism_plugin::check::non_empty("stream", stream)?;
     names::name(namespace, Kind::Stream, &[stream])
 }
 
@@ -88,15 +86,4 @@ pub(crate) async fn read_range(
     }
     let records = broker.read(topic, 0, from, end.min(high)).await?;
     Ok(records.into_iter().map(to_proto).collect())
-}
-
-/// Adds every stream service to `router`.
-pub fn add_services(router: Router, broker: &Broker, store: &Store) -> Router {
-    let groups = groups::Groups::new(broker.clone(), store.clone());
-    router
-        .add_service(sized!(basic::server(broker.clone())))
-        .add_service(sized!(replay::server(broker.clone())))
-        .add_service(sized!(retention::server(broker.clone(), store.clone())))
-        .add_service(sized!(partitioning::server(broker.clone())))
-        .add_service(sized!(groups::server(groups)))
 }

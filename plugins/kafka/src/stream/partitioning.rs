@@ -12,8 +12,8 @@ use prism_proto::stream::*;
 use tonic::{Request, Response, Status};
 
 use crate::broker::Broker;
-use crate::check::{self, Reply};
 use crate::names::{self, Kind};
+use prism_plugin::{check, Reply};
 
 /// Partitions of a partitioned stream.
 pub const PARTITIONS: u32 = 4;

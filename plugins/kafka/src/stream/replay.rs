@@ -6,10 +6,10 @@ use prism_proto::stream::stream_replay_interface_server::{
     StreamReplayInterface, StreamReplayInterfaceServer,
 };
 use prism_proto::stream::*;
-use tonic::{Request, Response, Status};
+use tonic::{Request, Status};
 
 use crate::broker::Broker;
-use crate::check::{self, items, ItemStream, Reply};
+use prism_plugin::{check, stream as items, ItemStream, Reply};
 
 /// The stream_replay service.
 pub struct Replay {
@@ -31,9 +31,9 @@ impl StreamReplayInterface for Replay {
     ) -> Reply<Self::SeekToOffsetStream> {
         let r = request.into_inner();
         let topic = super::topic(&r.namespace, &r.stream)?;
-        check::offset("offset", r.offset)?;
+        check::non_negative("offset", r.offset)?;
         let records = super::read_from(&self.broker, &topic, r.offset, r.max).await?;
-        Ok(Response::new(items(records)))
+        items(records)
     }
 
     type SeekToTimestampStream = ItemStream<StreamRecord>;
@@ -46,7 +46,7 @@ impl StreamReplayInterface for Replay {
         let topic = super::topic(&r.namespace, &r.stream)?;
         let (low, high) = self.broker.watermarks(&topic, 0).await?;
         if low == high {
-            return Ok(Response::new(items(Vec::new())));
+            return items(Vec::new());
         }
         // ListOffsets reads negative timestamps as "latest" and "earliest": before the epoch
         // means every retained record here.
@@ -55,7 +55,7 @@ impl StreamReplayInterface for Replay {
             .offset_for_time(&topic, 0, r.timestamp_ms.max(0))
             .await?
         else {
-            return Ok(Response::new(items(Vec::new())));
+            return items(Vec::new());
         };
         let from = found.max(low);
         let end = if r.max == 0 {
@@ -64,7 +64,7 @@ impl StreamReplayInterface for Replay {
             high.min(from.saturating_add(i64::from(r.max)))
         };
         let records = super::read_range(&self.broker, &topic, low, high, from, end).await?;
-        Ok(Response::new(items(records)))
+        items(records)
     }
 
     type ReplayRangeStream = ItemStream<StreamRecord>;
@@ -75,8 +75,8 @@ impl StreamReplayInterface for Replay {
     ) -> Reply<Self::ReplayRangeStream> {
         let r = request.into_inner();
         let topic = super::topic(&r.namespace, &r.stream)?;
-        check::offset("start_offset", r.start_offset)?;
-        check::offset("end_offset", r.end_offset)?;
+        check::non_negative("start_offset", r.start_offset)?;
+        check::non_negative("end_offset", r.end_offset)?;
         if r.end_offset < r.start_offset {
             return Err(Status::invalid_argument(format!(
                 "end_offset {} is before start_offset {}",
@@ -93,6 +93,6 @@ impl StreamReplayInterface for Replay {
             r.end_offset.saturating_add(1),
         )
         .await?;
-        Ok(Response::new(items(records)))
+        items(records)
     }
 }

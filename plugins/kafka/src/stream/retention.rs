@@ -17,9 +17,9 @@ use prism_proto::stream::*;
 use tonic::{Request, Response, Status};
 
 use crate::broker::{now_ms, Broker};
-use crate::check::Reply;
 use crate::names::{self, Kind};
 use crate::state::Store;
+use prism_plugin::Reply;
 
 const RETENTION_MS: &str = "retention.ms";
 
