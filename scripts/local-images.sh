@@ -1,8 +1,8 @@
-# Sourced by scripts/test.sh and scripts/matrix.sh after scripts/setup.sh: no container registry is
-# reachable on the project's machines, so point the docker provider at the images built locally by
-# scripts/images/ when they exist. A user with internet access who runs `cargo test` directly gets
-# the registry's official image (redis:7); a value already set wins.
+# Sourced by scripts/test.sh and scripts/matrix.sh after scripts/setup.sh. No container registry is
+# reachable on the project's machines: scripts/images/build-redis.sh builds the local images and
+# tags them with the registry's image names (`redis:7`) when those cannot be pulled, so the docker
+# provider needs no variable. This only makes sure the tags exist (a machine whose set-up ran
+# before tagging existed), without rebuilding anything; it exports nothing.
 if docker image inspect prism-local/redis:7 >/dev/null 2>&1; then
-    export PRISM_REDIS_IMAGE="${PRISM_REDIS_IMAGE:-prism-local/redis:7}"
-    export PRISM_FIXTURE_REDIS_IMAGE="${PRISM_FIXTURE_REDIS_IMAGE:-prism-local/redis:7}"
+    bash "$(dirname "${BASH_SOURCE[0]}")/images/build-redis.sh" >/dev/null || true
 fi

@@ -122,7 +122,7 @@ async fn provision(backend: &str, spec: &InstanceSpec) -> Result<String, String>
     std::thread::Builder::new()
         .name("prism-instance".into())
         .spawn(move || {
-            let _ = tx.send(crate::instance::obtain(&backend, &spec));
+            let _ = tx.send(crate::instance::obtain_named(&backend, &spec));
         })
         .map_err(|e| format!("cannot start the provisioning thread: {e}"))?;
     match rx.await {

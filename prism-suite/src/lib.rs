@@ -30,6 +30,7 @@ mod context;
 pub mod error;
 pub mod harness;
 pub mod instance;
+pub mod lifecycle;
 pub mod plugin;
 pub mod report;
 pub mod run;

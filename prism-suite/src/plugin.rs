@@ -7,8 +7,7 @@
 //! `process.rs`).
 
 mod port;
-pub(crate) mod process;
-mod supervisor;
+pub mod process;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -20,7 +19,6 @@ use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::HealthCheckRequest;
 
 pub use process::ProcessPlugin;
-pub use supervisor::state_root;
 
 use crate::catalogue;
 use crate::harness::runtime;
@@ -149,7 +147,7 @@ impl Plugin {
     pub async fn diagnose(&self) -> Option<String> {
         match &self.kind {
             Kind::Address { .. } => None,
-            Kind::Process(p) => p.diagnose().await,
+            Kind::Process(p) => p.diagnose().await.map(|d| d.to_string()),
         }
     }
 }

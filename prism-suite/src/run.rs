@@ -1,43 +1,15 @@
-//! What a test run is, for the things shared by all its processes (backend instances, plugin
-//! processes): the process whose end ends the run, and a key naming it.
-//!
-//! Under `cargo test` one process runs every test, so the run is that process. Under nextest
-//! (`NEXTEST_RUN_ID` set) every test is a process of its own, started by the runner: the run is the
-//! runner, i.e. the test process's parent. `PRISM_INSTANCE_OWNER` names the owner explicitly
-//! (tools and self-tests). Whatever a run shares is stopped by a detached watcher once the owner is
-//! gone, so nothing relies on code running in a dying process.
+//! What every process of a run reports: the line announcing what was started (once per run), and
+//! the event file measurements count starts with. Who owns a run and what it shares is
+//! [`crate::lifecycle`].
 
-/// Environment variable naming the owner process explicitly (tools and self-tests).
-pub const OWNER_ENV: &str = "PRISM_INSTANCE_OWNER";
-
-/// The process whose end ends the run, and a key naming it uniquely (`<pid>-<start time>`).
-pub fn owner() -> (u32, String) {
-    let pid = explicit_owner().unwrap_or_else(|| {
-        if under_nextest() {
-            std::os::unix::process::parent_id()
-        } else {
-            std::process::id()
-        }
-    });
-    // The start time tells apart two owners that got the same pid at different times.
-    let started = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|stat| {
-            let after_comm = stat.rsplit_once(')')?.1.to_owned();
-            after_comm.split_whitespace().nth(19).map(str::to_owned)
-        })
-        .unwrap_or_else(|| "0".to_owned());
-    (pid, format!("{pid}-{started}"))
-}
-
-fn explicit_owner() -> Option<u32> {
-    std::env::var(OWNER_ENV)
-        .ok()
-        .and_then(|v| v.trim().parse::<u32>().ok())
-}
+pub use crate::lifecycle::OWNER_ENV;
 
 fn under_nextest() -> bool {
     std::env::var_os("NEXTEST_RUN_ID").is_some()
+}
+
+fn explicit_owner() -> bool {
+    std::env::var_os(OWNER_ENV).is_some()
 }
 
 /// Prints a line meant to be seen once per run, whether cases pass or fail. Straight to stderr:
@@ -48,7 +20,7 @@ fn under_nextest() -> bool {
 pub(crate) fn announce(line: &str) {
     use std::io::Write;
     use std::os::unix::fs::FileTypeExt;
-    if under_nextest() && explicit_owner().is_none() {
+    if under_nextest() && !explicit_owner() {
         let runner_stderr = format!("/proc/{}/fd/2", std::os::unix::process::parent_id());
         let shared_stream = std::fs::metadata(&runner_stderr)
             .is_ok_and(|m| m.file_type().is_fifo() || m.file_type().is_char_device());
@@ -91,17 +63,9 @@ pub fn record_event(line: &str) {
     }
 }
 
-/// Writes a file that readers see whole or not at all (state files read without a lock).
-pub(crate) fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(format!(".tmp{}", std::process::id()));
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path)
-}
-
 /// Makes `cmd` start in a session of its own: the terminal's Ctrl-C (SIGINT to the foreground
-/// group) and nextest's signals to a test's process group do not reach it, so what belongs to the
-/// run outlives the test process that started it and ends when the run's watcher says.
+/// group) and nextest's signals to a test's process group do not reach it, so the run's
+/// supervisor outlives the test process that started it and ends when the run's owner does.
 pub(crate) fn in_own_session(cmd: &mut std::process::Command) -> &mut std::process::Command {
     use std::os::unix::process::CommandExt;
     // SAFETY: setsid is async-signal-safe; the closure runs in the forked child before exec.

@@ -4,9 +4,28 @@
 # the official `redis:7` for the tests: redis-server on 6379, reachable through a published port
 # (protected mode off), logging "Ready to accept connections" to stdout, no persistence.
 # Skips when the image exists; PRISM_REBUILD_IMAGES=1 rebuilds it.
+#
+# Then, when the registry's image name (`redis:7`, as registry/backends/redis.yaml names it) is
+# not present and cannot be pulled, tags the local image with that name: plain `cargo test` and
+# `cargo nextest run` then find it with nothing exported. An image that can be pulled (a machine
+# with internet access) is left alone; PRISM_REDIS_IMAGE still overrides either.
 set -euo pipefail
 
 IMAGE="${PRISM_LOCAL_REDIS_IMAGE:-prism-local/redis:7}"
+OFFICIAL="redis:7"
+
+# Tags $IMAGE as $OFFICIAL unless $OFFICIAL is present or can be pulled.
+tag_official() {
+    if docker image inspect "$OFFICIAL" >/dev/null 2>&1; then
+        return 0
+    fi
+    if timeout 60 docker pull -q "$OFFICIAL" >/dev/null 2>&1; then
+        echo "build-redis: pulled $OFFICIAL"
+        return 0
+    fi
+    docker tag "$IMAGE" "$OFFICIAL"
+    echo "build-redis: $OFFICIAL cannot be pulled here; tagged $IMAGE as $OFFICIAL"
+}
 
 if ! docker info >/dev/null 2>&1; then
     echo "build-redis: no docker daemon answers; run scripts/setup-docker.sh first" >&2
@@ -14,6 +33,7 @@ if ! docker info >/dev/null 2>&1; then
 fi
 if [ "${PRISM_REBUILD_IMAGES:-0}" != 1 ] && docker image inspect "$IMAGE" >/dev/null 2>&1; then
     echo "build-redis: $IMAGE present"
+    tag_official
     exit 0
 fi
 if ! command -v redis-server >/dev/null 2>&1; then
@@ -44,3 +64,4 @@ tar -C "$root" -c . | docker import \
     --change 'LABEL org.opencontainers.image.description="redis-server from Debian, built by prism-suite scripts/images/build-redis.sh"' \
     - "$IMAGE" >/dev/null
 echo "build-redis: built $IMAGE ($(redis-server --version | awk '{print $3}'))"
+tag_official

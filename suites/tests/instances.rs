@@ -12,7 +12,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use prism_suite::harness::{registry, run_named, runtime};
-use prism_suite::instance::{self, Provider, OWNER_ENV};
+use prism_suite::instance::{self, OWNER_ENV};
+use prism_suite::lifecycle::{self, ProcessId, Run};
 
 use prism_suites as _;
 
@@ -30,11 +31,12 @@ fn fixtures(dir: &str) -> PathBuf {
 
 fn obtain() -> Result<instance::Instance, String> {
     let reg = registry(&fixtures("instances"))?;
-    let spec = reg
-        .backend(BACKEND)
-        .and_then(|b| b.instance.clone())
+    let backend = reg.backend(BACKEND).ok_or("no fixture_redis")?;
+    let spec = backend
+        .instance
+        .as_ref()
         .ok_or("fixture_redis has no instance")?;
-    instance::obtain(BACKEND, &spec).map_err(|e| e.to_string())
+    instance::obtain(backend, spec).map_err(|e| e.to_string())
 }
 
 /// Whether the Redis behind `url` answers PING.
@@ -59,8 +61,8 @@ fn child_obtains_instance() {
     }
     match obtain() {
         Ok(i) => println!(
-            "CHILD provider={} started_here={} url={}",
-            i.provider, i.started_here, i.url
+            "CHILD provider={} started_here={} port={} url={}",
+            i.provider, i.started_here, i.ports["main"], i.url
         ),
         Err(e) => println!("CHILD error={e}"),
     }
@@ -77,15 +79,9 @@ fn child_obtains_instance() {
     }
 }
 
-/// The run's instance and plugin files for an owner pid (keys also hold the owner's start time).
-fn run_files(owner: u32) -> Vec<PathBuf> {
-    let ours = |name: &str| name.starts_with(BACKEND) && name.contains(&format!("-{owner}-"));
-    [instance::state_root(), prism_suite::plugin::state_root()]
-        .iter()
-        .flat_map(|dir| std::fs::read_dir(dir).into_iter().flatten())
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.file_name().is_some_and(|n| ours(&n.to_string_lossy())))
-        .collect()
+/// The run's directory for the owner `owner` (removed when the run ends).
+fn run_dir(owner: ProcessId) -> PathBuf {
+    lifecycle::runs_root().join(owner.to_string())
 }
 
 /// Whether process `pid` runs (a zombie waiting to be reaped does not).
@@ -96,18 +92,56 @@ fn alive(pid: u32) -> bool {
     })
 }
 
-fn containers_of(key_prefix: &str) -> usize {
+/// The containers of the run `key` (their ids).
+fn containers_of(key: &str) -> Vec<String> {
     let out = Command::new("docker")
-        .args(["ps", "-a", "--filter", "label=prism-suite=1", "--format"])
-        .arg("{{.Label \"prism-suite.run\"}}")
+        .args(["ps", "-aq", "--filter"])
+        .arg(format!("label={}={key}", instance::RUN_LABEL))
         .output();
     out.map(|o| {
         String::from_utf8_lossy(&o.stdout)
             .lines()
-            .filter(|l| l.starts_with(key_prefix))
-            .count()
+            .map(str::to_owned)
+            .collect()
     })
-    .unwrap_or(0)
+    .unwrap_or_default()
+}
+
+/// Fails on any address the run listens on that is not loopback: the sockets of the processes
+/// its supervisor started (and their children), and whatever listens on its containers' ports.
+fn assert_loopback_only(run: &Run, container_ports: &[u16], containers: &[String]) {
+    let listening = run.listening();
+    assert!(
+        !listening.is_empty(),
+        "the run's processes listen somewhere: {:?}",
+        run.started()
+    );
+    let open: Vec<_> = listening
+        .iter()
+        .filter(|l| !l.addr.ip().is_loopback())
+        .collect();
+    assert!(open.is_empty(), "listening beyond loopback: {open:?}");
+    for port in container_ports {
+        let on_port = lifecycle::listeners_on(*port);
+        assert!(
+            on_port.iter().all(|a| a.ip().is_loopback()),
+            "container port {port} published beyond loopback: {on_port:?}"
+        );
+    }
+    for id in containers {
+        let out = Command::new("docker")
+            .args(["port", id])
+            .output()
+            .expect("docker port");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!text.trim().is_empty(), "container {id} publishes a port");
+        for line in text.lines() {
+            assert!(
+                line.contains("-> 127.0.0.1:"),
+                "container {id} publishes beyond loopback: {line}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -118,6 +152,8 @@ fn one_instance_and_one_plugin_per_run_across_processes_removed_when_the_owner_e
         .spawn()
         .expect("spawn the stand-in owner");
     let owner_pid = owner.id();
+    let owner_id = ProcessId::of(owner_pid).expect("the owner runs");
+    let run = Run::for_owner(owner_id, &lifecycle::runs_root());
     let events = std::env::temp_dir().join(format!("prism-instances-events-{owner_pid}"));
     let exe = std::env::current_exe().expect("test binary path");
     let children: Vec<_> = (0..4)
@@ -209,13 +245,36 @@ fn one_instance_and_one_plugin_per_run_across_processes_removed_when_the_owner_e
     );
     assert!(pings(&url), "the shared instance answers PING at {url}");
     let docker = lines.iter().any(|l| l.contains("provider=docker"));
-    let key_prefix = format!("{BACKEND}-{owner_pid}-");
     assert!(
-        !run_files(owner_pid).is_empty(),
-        "state is kept in the run's files"
+        run_dir(owner_id).is_dir(),
+        "state is kept in the run's directory"
     );
+    let containers = if docker {
+        containers_of(&run.key())
+    } else {
+        Vec::new()
+    };
     if docker {
-        assert_eq!(containers_of(&key_prefix), 1, "one labelled container");
+        assert_eq!(containers.len(), 1, "one labelled container");
+    }
+    let port: u16 = lines
+        .iter()
+        .find_map(|l| {
+            l.split("port=")
+                .nth(1)?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        })
+        .expect("the children name the instance's port");
+    let container_ports = if docker { vec![port] } else { Vec::new() };
+    assert_loopback_only(&run, &container_ports, &containers);
+    if !docker {
+        assert!(
+            run.listening().iter().any(|l| l.addr.port() == port),
+            "the native server is one of the run's processes"
+        );
     }
 
     owner.kill().expect("end the owner");
@@ -224,8 +283,8 @@ fn one_instance_and_one_plugin_per_run_across_processes_removed_when_the_owner_e
     while Instant::now() < deadline
         && (pings(&url)
             || alive(plugin_pid)
-            || !run_files(owner_pid).is_empty()
-            || (docker && containers_of(&key_prefix) > 0))
+            || run_dir(owner_id).exists()
+            || (docker && !containers_of(&run.key()).is_empty()))
     {
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -238,12 +297,16 @@ fn one_instance_and_one_plugin_per_run_across_processes_removed_when_the_owner_e
         "the plugin (pid {plugin_pid}) is stopped after the owner ended"
     );
     assert!(
-        run_files(owner_pid).is_empty(),
-        "the run's files are removed: {:?}",
-        run_files(owner_pid)
+        !run_dir(owner_id).exists(),
+        "the run's directory is removed: {}",
+        run_dir(owner_id).display()
     );
     if docker {
-        assert_eq!(containers_of(&key_prefix), 0, "the container is removed");
+        assert_eq!(
+            containers_of(&run.key()),
+            Vec::<String>::new(),
+            "the container is removed"
+        );
     }
 }
 
@@ -256,10 +319,11 @@ fn threads_of_a_process_share_one_instance() {
         .collect();
     assert!(got.iter().all(|i| i.url == got[0].url), "{got:?}");
     assert!(got.iter().all(|i| i.started_here == got[0].started_here));
-    assert!(matches!(
-        got[0].provider,
-        Provider::Docker | Provider::Native
-    ));
+    assert!(
+        ["docker", "native"].contains(&got[0].provider),
+        "{}",
+        got[0].provider
+    );
     assert!(pings(&got[0].url), "{got:?}");
 }
 

@@ -1,102 +1,74 @@
-//! Real backend instances for plugins: one per backend per test run, shared by every test thread
-//! and, under nextest, by every test process, and removed when the run ends however it ends.
+//! Real backend instances for plugins: one per backend configuration per test run, shared by
+//! every test thread and, under nextest, by every test process, and removed when the run ends
+//! however it ends.
 //!
-//! Providers, in this order unless `PRISM_<BACKEND>_PROVIDER` (docker|native|external) says:
-//! an external endpoint (`PRISM_<BACKEND>_URL`), docker through testcontainers when a daemon
-//! answers, a native server binary from PATH on a free port in a temporary directory. The registry
-//! file's `instance:` section says how each provider starts the backend.
+//! **Providers** implement [`Provider`] and register with a rank (`register_provider!`): external
+//! (0: `PRISM_<BACKEND>_URL`), docker (10: testcontainers, when a daemon answers), native (20: a
+//! server binary from PATH). `PRISM_<BACKEND>_PROVIDER` forces one; otherwise the first available
+//! in rank order serves. A provider only starts the server and says how to read it
+//! ([`Running`]); what every provider shares runs here and in `ready.rs`: the readiness
+//! conditions (`instance.ready`, or the provider's own), in order, then the setup commands, then
+//! the URL with the variables filled in.
 //!
-//! Sharing across processes: the first process of a run takes a file lock in
-//! `$TMPDIR/prism-suite/instances/`, starts a detached watcher, starts the instance (a container,
-//! or a server process in its own session, so that neither dies with the test process that
-//! started it) and writes a state file; the others find the state file under the same lock. A
-//! run's key names its *owner*, the process whose end ends the run: under nextest
-//! (`NEXTEST_RUN_ID` set) the runner, i.e. the test process's parent; under `cargo test` the test
-//! process itself. The watcher polls the owner and, once it is gone, removes the containers
-//! labelled with the run's key, stops the server (SIGTERM, then SIGKILL) and deletes the temporary
-//! directory and the state. That covers a normal end, failing and panicking cases, Ctrl-C and a
-//! SIGKILLed test process alike: nothing relies on code running in a dying process.
+//! **Sharing** is a slot of the run ([`crate::lifecycle`]) named by the backend and a hash of its
+//! configuration (the `instance:` section and the `PRISM_<BACKEND>_{URL,PROVIDER,IMAGE}` values in
+//! effect): the first process that needs it chooses the provider and starts the instance under the
+//! slot's lock; the others read the recorded URL. A failure (no provider, a server that exits, a
+//! readiness condition that never holds) is recorded too: every process of the run gets the same
+//! message at once, and none tries again. What a provider starts belongs to the run's supervisor
+//! (a native server is its child; a container is removed by name), so it is stopped when the run's
+//! owner ends, however it ends.
 
 mod docker;
 mod external;
-pub(crate) mod native;
-mod watcher;
+mod native;
+mod provider;
+mod ready;
 
 #[cfg(test)]
 mod tests;
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::fs::{File, OpenOptions};
-use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use prism_registry::{ContainerPort, InstanceSpec, WaitFor};
+use prism_registry::{Backend, InstanceSpec};
+use serde::{Deserialize, Serialize};
 
-/// Label every container started by prism-suite carries (`docker ps --filter label=prism-suite=1`).
-pub const CONTAINER_LABEL: &str = "prism-suite";
-/// Label naming the run a container belongs to; the watcher removes containers by it.
-pub const RUN_LABEL: &str = "prism-suite.run";
-pub use crate::run::OWNER_ENV;
+use crate::lifecycle::{stable_hash, LifecycleError, ProcessId, Run};
 
-/// Which provider serves a backend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Provider {
-    /// A running instance given by `PRISM_<BACKEND>_URL`.
-    External,
-    /// A container started through testcontainers.
-    Docker,
-    /// A server binary from PATH.
-    Native,
-}
+pub use docker::{CONTAINER_LABEL, RUN_LABEL};
+pub use provider::{
+    by_name, choose, find_program, on_path, providers, Availability, Provider, ProviderEntry,
+    Request, Running, StartContext, Started,
+};
+pub use ready::{Vars, HOST};
 
-impl Provider {
-    /// The name used in `PRISM_<BACKEND>_PROVIDER` and in messages.
-    pub fn name(self) -> &'static str {
-        match self {
-            Provider::External => "external",
-            Provider::Docker => "docker",
-            Provider::Native => "native",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Provider> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "external" => Some(Provider::External),
-            "docker" => Some(Provider::Docker),
-            "native" => Some(Provider::Native),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Provider {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+/// Environment variable naming the run's owner explicitly (see [`crate::lifecycle::Run`]).
+pub use crate::lifecycle::OWNER_ENV;
 
 /// A backend instance the plugin can connect to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Instance {
-    /// Backend name.
+    /// The backend it was obtained for.
     pub backend: String,
-    /// Who provides it.
-    pub provider: Provider,
+    /// The provider that provides it (`docker`, `native`, `external`, ...).
+    pub provider: &'static str,
     /// What the plugin gets as `PRISM_BACKEND_URL`.
     pub url: String,
+    /// Host port of each named port (all on 127.0.0.1); empty for an external instance.
+    pub ports: BTreeMap<String, u16>,
     /// What runs, for messages (image and container, or server command).
     pub detail: String,
-    /// Time from the start request until the instance was ready (0 for external ones).
+    /// Time from the start request until the instance was ready and set up (0 for external ones).
     pub ready_ms: u64,
     /// Whether this process started it (the others of the run found it running).
     pub started_here: bool,
 }
 
 /// Why no instance could be provided.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum InstanceError {
     /// No provider can serve the backend on this machine.
     #[error("no {backend} instance can be provided: {missing}. To provide one: {how}")]
@@ -124,7 +96,7 @@ pub enum InstanceError {
         /// Backend name.
         backend: String,
         /// The provider that failed.
-        provider: Provider,
+        provider: String,
         /// What happened, with the server's output where there is some.
         detail: String,
     },
@@ -133,23 +105,33 @@ pub enum InstanceError {
     State {
         /// The file or directory.
         path: PathBuf,
-        /// The I/O error.
+        /// What went wrong.
         detail: String,
     },
 }
 
-/// The instance of `backend` for this run: started by the first caller of the run, shared after.
-/// Blocking (it may wait for a container); a failure is cached and returned to every caller.
-pub fn obtain(backend: &str, spec: &InstanceSpec) -> Result<Instance, InstanceError> {
-    type Cell = Arc<OnceLock<Result<Instance, InstanceError>>>;
-    static CELLS: Mutex<BTreeMap<String, Cell>> = Mutex::new(BTreeMap::new());
-    let cell = CELLS
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .entry(backend.to_owned())
-        .or_default()
-        .clone();
-    cell.get_or_init(|| shared(backend, spec)).clone()
+impl From<LifecycleError> for InstanceError {
+    fn from(e: LifecycleError) -> InstanceError {
+        match e {
+            LifecycleError::State { path, detail } => InstanceError::State { path, detail },
+            other => InstanceError::State {
+                path: Run::current().dir().to_path_buf(),
+                detail: other.to_string(),
+            },
+        }
+    }
+}
+
+/// What the run's slot records about a started instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Recorded {
+    provider: String,
+    url: String,
+    ports: BTreeMap<String, u16>,
+    detail: String,
+    ready_ms: u64,
+    /// The server process, for providers whose server is one (checked before reuse).
+    process: Option<ProcessId>,
 }
 
 /// The variable `PRISM_<BACKEND>_<what>`.
@@ -157,331 +139,158 @@ pub fn var_name(backend: &str, what: &str) -> String {
     format!("PRISM_{}_{what}", backend.to_ascii_uppercase())
 }
 
-/// What the provider choice looks at, injectable for tests.
-pub(crate) struct Probe<'a> {
-    /// Reads an environment variable (empty counts as unset).
-    pub env: &'a dyn Fn(&str) -> Option<String>,
-    /// Whether a docker daemon answers (called only when the choice depends on it).
-    pub docker_answers: &'a dyn Fn() -> bool,
-    /// Whether a program is on PATH.
-    pub on_path: &'a dyn Fn(&str) -> bool,
+/// The real environment (empty counts as unset).
+fn system_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
-/// The provider chosen for a backend, with what it needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Choice {
-    External(String),
-    Docker { image: String },
-    Native,
+/// The instance of `backend` for this run: started by the first caller of the run, shared after.
+/// Blocking (it may wait for a container); a failure is remembered by the run and returned to
+/// every caller of every process.
+pub fn obtain(backend: &Backend, spec: &InstanceSpec) -> Result<Instance, InstanceError> {
+    obtain_named(&backend.name, spec)
 }
 
-/// Chooses the provider: `PRISM_<B>_URL`, else `PRISM_<B>_PROVIDER`, else docker when a daemon
-/// answers, else native when the server is on PATH, else an error saying what is missing.
-pub(crate) fn choose(
-    backend: &str,
-    spec: &InstanceSpec,
-    probe: &Probe<'_>,
-) -> Result<Choice, InstanceError> {
-    let url_var = var_name(backend, "URL");
-    let provider_var = var_name(backend, "PROVIDER");
-    let image_var = var_name(backend, "IMAGE");
-    if let Some(url) = (probe.env)(&url_var) {
-        return Ok(Choice::External(url));
-    }
-    // The override replaces the image only: the port and readiness still come from the registry.
-    let image = spec
-        .docker
-        .as_ref()
-        .map(|d| (probe.env)(&image_var).unwrap_or_else(|| d.image.clone()));
-    let program = spec.native.as_ref().map(|n| n.command[0].clone());
-    let setup_docker = "install and start docker (bash scripts/setup-docker.sh)";
-    let setup_native = |p: &str| format!("install `{p}` (bash scripts/setup-backends.sh)");
-
-    if let Some(value) = (probe.env)(&provider_var) {
-        let configured = |why: String| InstanceError::Configured {
-            var: provider_var.clone(),
-            value: value.clone(),
-            why,
-        };
-        return match Provider::parse(&value) {
-            Some(Provider::External) => Err(configured(format!(
-                "{url_var} is not set: set it to the running instance's URL"
-            ))),
-            Some(Provider::Docker) => match image {
-                None => Err(configured(format!(
-                    "the registry gives no `instance.docker` (image and port) for {backend}"
-                ))),
-                Some(_) if !(probe.docker_answers)() => Err(configured(format!(
-                    "no docker daemon answers (`docker version`): {setup_docker}, or use PRISM_{}_PROVIDER=native",
-                    backend.to_ascii_uppercase()
-                ))),
-                Some(image) => Ok(Choice::Docker { image }),
-            },
-            Some(Provider::Native) => match program {
-                None => Err(configured(format!(
-                    "the registry gives no `instance.native` command for {backend}"
-                ))),
-                Some(p) if !(probe.on_path)(&p) => Err(configured(format!(
-                    "`{p}` is not on PATH: {}",
-                    setup_native(&p)
-                ))),
-                Some(_) => Ok(Choice::Native),
-            },
-            None => Err(configured(
-                "that is not a provider: use docker, native or external".to_owned(),
-            )),
-        };
-    }
-
-    let mut missing = Vec::new();
-    let mut how = Vec::new();
-    match image {
-        Some(image) if (probe.docker_answers)() => return Ok(Choice::Docker { image }),
-        Some(_) => {
-            missing.push("no docker daemon answers (`docker version`)".to_owned());
-            how.push(setup_docker.to_owned());
-        }
-        None => missing.push("the registry names no docker image".to_owned()),
-    }
-    match program {
-        Some(p) if (probe.on_path)(&p) => return Ok(Choice::Native),
-        Some(p) => {
-            missing.push(format!("`{p}` is not on PATH"));
-            how.push(setup_native(&p));
-        }
-        None => missing.push("the registry gives no native command".to_owned()),
-    }
-    how.push(format!("point at a running instance with {url_var}=<url>"));
-    Err(InstanceError::Unavailable {
-        backend: backend.to_owned(),
-        missing: missing.join(", "),
-        how: how.join("; or "),
-    })
+/// [`obtain`] by backend name.
+pub fn obtain_named(backend: &str, spec: &InstanceSpec) -> Result<Instance, InstanceError> {
+    type Cell = Arc<OnceLock<Result<Instance, InstanceError>>>;
+    static CELLS: Mutex<BTreeMap<String, Cell>> = Mutex::new(BTreeMap::new());
+    let name = slot_name(backend, spec, &system_env);
+    let cell = CELLS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .entry(name.clone())
+        .or_default()
+        .clone();
+    cell.get_or_init(|| shared(&name, backend, spec)).clone()
 }
 
-/// The real environment, daemon and PATH.
-fn system_probe<'a>() -> Probe<'a> {
-    Probe {
-        env: &|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()),
-        docker_answers: &docker::daemon_answers,
-        on_path: &native::on_path,
-    }
-}
-
-/// Where runs keep their locks, state files and native instances' directories.
-pub fn state_root() -> PathBuf {
-    std::env::temp_dir().join("prism-suite").join("instances")
-}
-
-/// What a run's state file records, for the processes that did not start the instance.
-fn state_text(i: &Instance) -> String {
+/// The slot of an instance: the backend's name (for people) and a hash of everything that decides
+/// what is started.
+fn slot_name(backend: &str, spec: &InstanceSpec, env: &dyn Fn(&str) -> Option<String>) -> String {
+    let overrides: Vec<Option<String>> = ["URL", "PROVIDER", "IMAGE"]
+        .iter()
+        .map(|what| env(&var_name(backend, what)))
+        .collect();
+    let identity = format!("{backend}\n{spec:?}\n{overrides:?}");
     format!(
-        "provider={}\nurl={}\nready_ms={}\ndetail={}\n",
-        i.provider,
-        i.url,
-        i.ready_ms,
-        i.detail.replace('\n', " ")
+        "instance-{backend}-{:016x}",
+        stable_hash(identity.as_bytes())
     )
 }
 
-fn parse_state(backend: &str, text: &str) -> Option<Instance> {
-    let fields: BTreeMap<&str, &str> = text.lines().filter_map(|l| l.split_once('=')).collect();
-    Some(Instance {
-        backend: backend.to_owned(),
-        provider: Provider::parse(fields.get("provider")?)?,
-        url: (*fields.get("url")?).to_owned(),
-        detail: fields.get("detail").copied().unwrap_or_default().to_owned(),
-        ready_ms: fields
-            .get("ready_ms")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0),
-        started_here: false,
-    })
-}
-
-fn state_error(path: &Path) -> impl Fn(io::Error) -> InstanceError + '_ {
-    move |e| InstanceError::State {
-        path: path.to_path_buf(),
-        detail: e.to_string(),
-    }
-}
-
-/// Finds the run's instance or starts it, under the run's file lock.
-fn shared(backend: &str, spec: &InstanceSpec) -> Result<Instance, InstanceError> {
-    let root = state_root();
-    std::fs::create_dir_all(&root).map_err(state_error(&root))?;
-    let (owner_pid, owner_key) = crate::run::owner();
-    let key = format!("{backend}-{owner_key}");
-    let lock_path = root.join(format!("{key}.lock"));
-    let state_path = root.join(format!("{key}.state"));
-    // The state file is replaced whole, so a started instance is found without the lock.
-    if let Some(found) = std::fs::read_to_string(&state_path)
-        .ok()
-        .and_then(|text| parse_state(backend, &text))
-    {
-        return Ok(found);
-    }
-    let lock = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(state_error(&lock_path))?;
-    lock.lock().map_err(state_error(&lock_path))?;
-    let result = find_or_start(
-        backend,
-        spec,
-        &root,
-        &key,
-        owner_pid,
-        &state_path,
-        &lock_path,
-    );
-    // Unlocking fails only if the file is gone; the lock dies with the descriptor anyway.
-    let _ = File::unlock(&lock);
-    result
-}
-
-/// The one container port this provider publishes (the v2 lifecycle publishes every named port).
-fn v1_container_port(spec: &InstanceSpec) -> Result<u16, String> {
-    match spec.ports.first().map(|p| p.container) {
-        Some(ContainerPort::Fixed(port)) => Ok(port),
-        _ => Err(
-            "this runtime publishes one fixed container port; `same` is not supported yet"
-                .to_owned(),
-        ),
-    }
-}
-
-/// The one log line this provider waits for; without one it waits for the port.
-fn v1_ready_log(ready: &[WaitFor]) -> Option<&str> {
-    ready.iter().find_map(|w| match w {
-        WaitFor::Log(line) => Some(line.as_str()),
-        _ => None,
-    })
-}
-
-fn find_or_start(
-    backend: &str,
-    spec: &InstanceSpec,
-    root: &Path,
-    key: &str,
-    owner_pid: u32,
-    state_path: &Path,
-    lock_path: &Path,
-) -> Result<Instance, InstanceError> {
-    if let Ok(text) = std::fs::read_to_string(state_path) {
-        if let Some(found) = parse_state(backend, &text) {
-            return Ok(found);
-        }
-    }
-    let choice = match choose(backend, spec, &system_probe()) {
-        Ok(choice) => choice,
-        Err(e) => {
-            // Nothing was started, so no watcher will remove the lock file: do it now. A process
-            // waiting on it makes the same choice and fails the same way.
-            let _ = std::fs::remove_file(lock_path);
-            return Err(e);
-        }
-    };
-    let provider = match &choice {
-        Choice::External(_) => Provider::External,
-        Choice::Docker { .. } => Provider::Docker,
-        Choice::Native => Provider::Native,
-    };
-    let dir = root.join(key);
-    // The watcher comes first: whatever happens from here on (a SIGKILL while the container
-    // starts included), it removes what this run started once the owner is gone.
-    watcher::spawn(&watcher::Job {
-        owner: owner_pid,
-        key,
-        provider,
-        dir: &dir,
-        files: &[state_path, lock_path],
-    })
-    .map_err(|e| InstanceError::Start {
-        backend: backend.to_owned(),
-        provider,
-        detail: format!("cannot start the clean-up watcher: {e}"),
-    })?;
-    let timeout = Duration::from_millis(spec.startup_timeout_ms);
-    let started = Instant::now();
-    let start_error = |detail: String| InstanceError::Start {
-        backend: backend.to_owned(),
-        provider,
-        detail,
-    };
-    let (url, detail) =
-        match choice {
-            Choice::External(url) => external::describe(backend, url),
-            Choice::Docker { image } => {
-                let docker = spec.docker.clone().ok_or_else(|| {
-                    start_error("no `instance.docker` in the registry".to_owned())
-                })?;
-                let port = v1_container_port(spec).map_err(start_error)?;
-                let ready_log = v1_ready_log(spec.docker_ready());
-                docker::start(
-                    backend,
-                    key,
-                    &docker,
-                    (port, ready_log),
-                    &image,
-                    &spec.url,
-                    timeout,
-                )
-                .map_err(start_error)?
-            }
-            Choice::Native => {
-                let native = spec.native.as_ref().ok_or_else(|| {
-                    start_error("no `instance.native` in the registry".to_owned())
-                })?;
-                let ready_log = v1_ready_log(spec.native_ready());
-                native::start(native, ready_log, &spec.url, &dir, timeout).map_err(start_error)?
-            }
-        };
-    let ready_ms = match provider {
-        Provider::External => 0,
-        _ => started.elapsed().as_millis() as u64,
-    };
+fn shared(name: &str, backend: &str, spec: &InstanceSpec) -> Result<Instance, InstanceError> {
+    let run = Run::current();
+    let slot = run.slot::<Recorded, InstanceError>(name);
+    let got = slot.obtain(
+        |r| r.process.is_none_or(|p| p.is_alive()),
+        |generation| {
+            let dir = slot.dir()?.join(format!("g{generation}"));
+            std::fs::create_dir_all(&dir).map_err(|e| InstanceError::State {
+                path: dir.clone(),
+                detail: e.to_string(),
+            })?;
+            let request = Request {
+                backend,
+                spec,
+                env: &system_env,
+            };
+            let cx = StartContext {
+                run,
+                slot: name,
+                generation,
+                dir,
+                deadline: Instant::now() + Duration::from_millis(spec.startup_timeout_ms),
+            };
+            start(&request, &cx)
+        },
+    )?;
+    let recorded = got.outcome?;
+    let provider = by_name(&recorded.provider).map_or("unknown", |p| p.name());
     let instance = Instance {
         backend: backend.to_owned(),
         provider,
-        url,
-        detail,
-        ready_ms,
-        started_here: true,
+        url: recorded.url,
+        ports: recorded.ports,
+        detail: recorded.detail,
+        ready_ms: recorded.ready_ms,
+        started_here: got.started_here,
     };
-    crate::run::write_atomically(state_path, &state_text(&instance))
-        .map_err(state_error(state_path))?;
-    crate::run::record_event(&format!(
-        "instance {backend} {provider} ready_ms={ready_ms} pid={}",
-        std::process::id()
-    ));
-    crate::run::announce(&announcement(&instance));
+    if got.started_here {
+        crate::run::record_event(&format!(
+            "instance {backend} {provider} ready_ms={} pid={}",
+            instance.ready_ms,
+            std::process::id()
+        ));
+        crate::run::announce(&announcement(&instance));
+    }
     Ok(instance)
+}
+
+/// Chooses a provider and starts the instance: ready, set up, URL filled in.
+fn start(request: &Request<'_>, cx: &StartContext<'_>) -> Result<Recorded, InstanceError> {
+    let provider = choose(request, &providers())?;
+    let started = Instant::now();
+    let failed = |detail: String| InstanceError::Start {
+        backend: request.backend.to_owned(),
+        provider: provider.name().to_owned(),
+        detail,
+    };
+    match provider.start(request, cx).map_err(failed)? {
+        Started::Given { url, detail } => Ok(Recorded {
+            provider: provider.name().to_owned(),
+            url,
+            ports: BTreeMap::new(),
+            detail,
+            ready_ms: 0,
+            process: None,
+        }),
+        Started::Running(mut server) => {
+            let spec = request.spec;
+            let vars = Vars::new(spec, server.ports(), &cx.dir);
+            let timeout = Duration::from_millis(spec.startup_timeout_ms);
+            let prepared = ready::wait(provider.ready(spec), &vars, &*server, cx.deadline, timeout)
+                .and_then(|()| ready::setup(provider.setup(spec), &vars, &*server, cx.deadline))
+                .and_then(|()| vars.expand(&spec.url));
+            match prepared {
+                Ok(url) => Ok(Recorded {
+                    provider: provider.name().to_owned(),
+                    url,
+                    ports: server.ports().clone(),
+                    detail: server.detail(),
+                    ready_ms: started.elapsed().as_millis() as u64,
+                    process: server.process(),
+                }),
+                Err(detail) => {
+                    server.stop();
+                    Err(failed(format!("{}: {detail}", server.detail())))
+                }
+            }
+        }
+    }
 }
 
 /// The line printed once per run by the process that starts an instance.
 pub fn announcement(i: &Instance) -> String {
     let upper = i.backend.to_ascii_uppercase();
-    match i.provider {
-        Provider::External => format!(
-            "prism-suite: {} via external ({}); unset PRISM_{upper}_URL to let prism-suite start one (PRISM_{upper}_PROVIDER=docker|native)",
-            i.backend, i.detail
-        ),
-        _ => format!(
-            "prism-suite: {} via {} ({}, ready in {} ms); choose another with PRISM_{upper}_PROVIDER=native|docker or PRISM_{upper}_URL=<url>",
-            i.backend, i.provider, i.detail, i.ready_ms
-        ),
+    // Nothing was started (no ports of ours): someone else runs it.
+    if i.ports.is_empty() {
+        return format!(
+            "prism-suite: {} via {} ({}); unset PRISM_{upper}_URL to let prism-suite start one (PRISM_{upper}_PROVIDER=docker|native)",
+            i.backend, i.provider, i.detail
+        );
     }
-}
-
-/// Expands `${HOST}`, `${PORT}` and `${DIR}` (and environment variables) in a registry word.
-pub(crate) fn expand(word: &str, host: &str, port: u16, dir: &Path) -> Result<String, String> {
-    let vars = BTreeMap::from([
-        ("HOST", host.to_owned()),
-        ("PORT", port.to_string()),
-        ("DIR", dir.display().to_string()),
-    ]);
-    crate::plugin::process::expand(word, &vars)
+    let others: Vec<&str> = providers()
+        .iter()
+        .map(|p| p.name())
+        .filter(|n| *n != i.provider && *n != "external")
+        .collect();
+    format!(
+        "prism-suite: {} via {} ({}, ready in {} ms); choose another with PRISM_{upper}_PROVIDER={} or PRISM_{upper}_URL=<url>",
+        i.backend,
+        i.provider,
+        i.detail,
+        i.ready_ms,
+        others.join("|")
+    )
 }

@@ -1,159 +1,150 @@
-//! The native provider: a server binary from PATH on a free port, in a fresh temporary directory,
-//! in a session of its own so that it outlives the test process that started it (under nextest
-//! the other test processes use it) and ignores the terminal's Ctrl-C: the watcher stops it.
+//! The native provider: a server binary from PATH, started by the run's supervisor on free
+//! loopback ports (one per named port) in a fresh directory, after the `init` commands. The
+//! supervisor keeps its output and exit status and stops it when the run ends (SIGTERM, SIGKILL
+//! after 2 s).
 
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::path::PathBuf;
 
-use prism_registry::NativeSpec;
+use prism_registry::{InstanceSpec, WaitFor};
 
-use super::expand;
+use super::provider::{
+    find_program, Availability, Provider, Request, Running, StartContext, Started,
+};
+use super::ready::{self, Vars, HOST};
+use crate::lifecycle::{Capture, ExitRecord, OutputLog, ProcessId, SpawnRequest};
 
-/// Lines of server output quoted when it fails to start.
-const TAIL_LINES: usize = 15;
+/// How long the server has between SIGTERM and SIGKILL when the run ends.
+const STOP_GRACE_MS: u64 = 2000;
 
-/// Whether `program` can be executed: a path that exists, or a name found on PATH.
-pub(super) fn on_path(program: &str) -> bool {
-    find(program).is_some()
-}
+/// Runs `instance.native.command`.
+pub struct Native;
 
-/// The program's path: as given when it names a path, else the first match on PATH.
-pub(crate) fn find(program: &str) -> Option<PathBuf> {
-    let executable = |p: &Path| {
-        p.metadata()
-            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    };
-    if program.contains('/') {
-        let p = PathBuf::from(program);
-        return executable(&p).then_some(p);
+crate::register_provider!(20, Native);
+
+impl Provider for Native {
+    fn name(&self) -> &'static str {
+        "native"
     }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(program))
-        .find(|p| executable(p))
-}
 
-/// Starts the server in `dir` (its data in `dir/data`, its output in `dir/server.log`, its pid in
-/// `dir/server.pid` for the watcher) and waits until it is ready.
-pub(super) fn start(
-    spec: &NativeSpec,
-    ready_log: Option<&str>,
-    url: &str,
-    dir: &Path,
-    timeout: Duration,
-) -> Result<(String, String), String> {
-    let data = dir.join("data");
-    std::fs::create_dir_all(&data).map_err(|e| format!("cannot create {}: {e}", data.display()))?;
-    // Free when we look; the server binds it a few milliseconds later.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_err(|e| format!("no free port: {e}"))?
-        .port();
-    let host = "127.0.0.1";
-    let command = spec
-        .command
-        .iter()
-        .map(|w| expand(w, host, port, &data))
-        .collect::<Result<Vec<_>, _>>()?;
-    let line = command.join(" ");
-    let log_path = dir.join("server.log");
-    let log = File::create(&log_path).map_err(|e| format!("{}: {e}", log_path.display()))?;
-    let log_err = log.try_clone().map_err(|e| e.to_string())?;
-    let mut cmd = Command::new(&command[0]);
-    cmd.args(&command[1..])
-        .current_dir(&data)
-        .stdin(Stdio::null())
-        .stdout(log)
-        .stderr(log_err);
-    crate::run::in_own_session(&mut cmd);
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot execute `{line}`: {e}"))?;
-    let pid = child.id();
-    let pid_file = dir.join("server.pid");
-    if let Err(e) = std::fs::write(&pid_file, pid.to_string()) {
-        let _ = child.kill();
-        return Err(format!("{}: {e}", pid_file.display()));
+    fn undeclared(&self) -> &'static str {
+        "the registry gives no native command"
     }
-    // Reap the server if it exits while this process lives, and tell the wait loop.
-    let exited: Arc<Mutex<Option<ExitStatus>>> = Arc::default();
-    let seen = exited.clone();
-    std::thread::Builder::new()
-        .name("prism-instance-wait".into())
-        .spawn(move || {
-            if let Ok(status) = child.wait() {
-                *seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(status);
-            }
-        })
-        .map_err(|e| format!("cannot watch the server: {e}"))?;
 
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let deadline = Instant::now() + timeout;
-    let mut seen_len = 0u64;
-    let mut text = String::new();
-    loop {
-        let ready = match ready_log {
-            Some(marker) => {
-                read_new(&log_path, &mut seen_len, &mut text);
-                text.contains(marker)
-            }
-            None => TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok(),
+    fn availability(&self, request: &Request<'_>) -> Availability {
+        let Some(program) = request.spec.native.as_ref().and_then(|n| n.command.first()) else {
+            return Availability::Undeclared;
         };
-        if ready {
-            break;
+        if find_program(program).is_some() {
+            Availability::Available
+        } else {
+            Availability::Missing {
+                missing: format!("`{program}` is not on PATH"),
+                how: format!("install `{program}` (bash scripts/setup-backends.sh)"),
+            }
         }
-        if let Some(status) = *exited.lock().unwrap_or_else(|p| p.into_inner()) {
-            read_new(&log_path, &mut seen_len, &mut text);
-            return Err(format!(
-                "`{line}` {status} before it was ready; its output:\n    {}",
-                tail(&text)
-            ));
-        }
-        if Instant::now() >= deadline {
-            // SAFETY: SIGKILL to the server we started (reaped by the wait thread).
-            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
-            read_new(&log_path, &mut seen_len, &mut text);
-            let waited = match ready_log {
-                Some(m) => format!("no line with `{m}`"),
-                None => format!("{addr} did not accept connections"),
-            };
-            return Err(format!(
-                "`{line}`: {waited} within {} ms (raise `instance.startup_timeout_ms`); its output:\n    {}",
-                timeout.as_millis(),
-                tail(&text)
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(5));
     }
-    let url = expand(url, host, port, &data)?;
-    Ok((url, format!("`{}` pid {pid} on {addr}", command[0])))
+
+    fn ready<'s>(&self, spec: &'s InstanceSpec) -> &'s [WaitFor] {
+        spec.native_ready()
+    }
+
+    fn setup<'s>(&self, spec: &'s InstanceSpec) -> &'s [Vec<String>] {
+        spec.native_setup()
+    }
+
+    fn start(&self, request: &Request<'_>, cx: &StartContext<'_>) -> Result<Started, String> {
+        let spec = request.spec;
+        let native = spec
+            .native
+            .as_ref()
+            .ok_or("no `instance.native` in the registry")?;
+        let mut ports = BTreeMap::new();
+        for port in &spec.ports {
+            // Free when we look; the server binds it a few milliseconds later.
+            let free = TcpListener::bind((HOST, 0))
+                .and_then(|l| l.local_addr())
+                .map_err(|e| format!("no free port: {e}"))?
+                .port();
+            ports.insert(port.name.clone(), free);
+        }
+        let vars = Vars::new(spec, &ports, &cx.dir);
+        let env = native
+            .env
+            .iter()
+            .map(|(k, v)| Ok((k.clone(), vars.expand(v)?)))
+            .collect::<Result<BTreeMap<_, _>, String>>()?;
+        for init in &native.init {
+            let init = vars.expand_all(init)?;
+            ready::run_in(&init, &env, Some(&cx.dir), cx.left())
+                .map_err(|why| format!("init `{}` {why}", init.join(" ")))?;
+        }
+        let command = vars.expand_all(&native.command)?;
+        let log = cx.dir.join("server.jsonl");
+        let exit = cx.dir.join("server.exit.json");
+        let mut spawn = SpawnRequest::new(command.clone(), env.clone(), &log, cx.generation, &exit);
+        spawn.stdout = Capture::Pipe;
+        spawn.cwd = Some(cx.dir.clone());
+        spawn.stop_grace_ms = STOP_GRACE_MS;
+        let process = cx.run.spawn(&spawn).map_err(|e| e.to_string())?;
+        Ok(Started::Running(Box::new(Server {
+            program: command[0].clone(),
+            process,
+            ports,
+            log: OutputLog::at(log),
+            exit,
+            env,
+        })))
+    }
 }
 
-/// Appends what the log gained since the last look.
-fn read_new(path: &Path, seen: &mut u64, text: &mut String) {
-    let Ok(mut f) = File::open(path) else {
-        return;
-    };
-    if f.seek(SeekFrom::Start(*seen)).is_err() {
-        return;
-    }
-    let mut buf = Vec::new();
-    if let Ok(n) = f.read_to_end(&mut buf) {
-        *seen += n as u64;
-        text.push_str(&String::from_utf8_lossy(&buf));
-    }
+/// A native server under the run's supervisor.
+struct Server {
+    program: String,
+    process: ProcessId,
+    ports: BTreeMap<String, u16>,
+    log: OutputLog,
+    exit: PathBuf,
+    env: BTreeMap<String, String>,
 }
 
-fn tail(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    if lines.is_empty() {
-        return "(nothing)".to_owned();
+impl Running for Server {
+    fn ports(&self) -> &BTreeMap<String, u16> {
+        &self.ports
     }
-    lines[lines.len().saturating_sub(TAIL_LINES)..].join("\n    ")
+
+    fn output(&self) -> String {
+        self.log
+            .read()
+            .into_iter()
+            .map(|l| l.line.text + "\n")
+            .collect()
+    }
+
+    fn ended(&self) -> Option<String> {
+        ExitRecord::read(&self.exit).map(|r| r.exit.to_string())
+    }
+
+    fn detail(&self) -> String {
+        let on: Vec<String> = self.ports.values().map(|p| format!("{HOST}:{p}")).collect();
+        format!(
+            "`{}` pid {} on {}",
+            self.program,
+            self.process.pid,
+            on.join(", ")
+        )
+    }
+
+    fn command_env(&self) -> BTreeMap<String, String> {
+        self.env.clone()
+    }
+
+    fn process(&self) -> Option<ProcessId> {
+        Some(self.process)
+    }
+
+    fn stop(&mut self) {
+        self.process.signal_group(libc::SIGKILL);
+    }
 }
