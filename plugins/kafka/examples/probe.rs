@@ -424,10 +424,13 @@ async fn probe_configs(b: &Broker) -> Probe {
 
 /// Sets `retention.ms`/`retention.bytes` on a topic at creation and watches the broker trim it on
 /// its own schedule.
-async fn probe_broker_retention(b: &Broker, config: &str, value: &str) -> Probe {
-    let topic = b.topic(&config.replace('.', "-"));
-    b.create(&topic, 1, &[(config, value), ("cleanup.policy", "delete")])
-        .await?;
+async fn probe_broker_retention(b: &Broker, config: &str, value: &str, policy: bool) -> Probe {
+    let topic = b.topic(&format!("{}-{policy}", config.replace('.', "-")));
+    let mut configs = vec![(config, value)];
+    if policy {
+        configs.push(("cleanup.policy", "delete"));
+    }
+    b.create(&topic, 1, &configs).await?;
     // 20 records of 100 bytes: 2 KB, ten times the size limit probed.
     for i in 0..20 {
         b.produce(&topic, &format!("{i:0>100}")).await?;
@@ -438,7 +441,8 @@ async fn probe_broker_retention(b: &Broker, config: &str, value: &str) -> Probe 
         let (low, high) = consumer.fetch_watermarks(&topic, 0, WAIT).map_err(err)?;
         if low > 0 {
             return Ok(format!(
-                "{config}={value}: the broker trimmed to low watermark {low} of {high} within {} ms",
+                "{config}={value}{}: the broker trimmed to low watermark {low} of {high} within {} ms",
+                if policy { ", cleanup.policy=delete" } else { " alone" },
                 started.elapsed().as_millis()
             ));
         }
@@ -591,16 +595,11 @@ fn member(
         .set("client.id", name)
         .set("enable.auto.commit", "false")
         .set("auto.offset.reset", "earliest")
-        .set(
-            "partition.assignment.strategy",
-            std::env::var("PROBE_STRATEGY").unwrap_or_else(|_| "cooperative-sticky".into()),
-        )
+        .set("partition.assignment.strategy", "cooperative-sticky")
         .set("session.timeout.ms", "6000")
         .set("heartbeat.interval.ms", "100")
-        .set(
-            "statistics.interval.ms",
-            std::env::var("PROBE_STATS_MS").unwrap_or_else(|_| "0".into()),
-        )
+        // As the plugin: wakes librdkafka's main thread, which sends the heartbeats.
+        .set("statistics.interval.ms", "100")
         .set("fetch.wait.max.ms", "100")
         .create_with_context(ctx)
         .map_err(err)?;
@@ -767,7 +766,8 @@ async fn probe_groups(b: &Broker) -> Probe {
     };
     Ok(format!(
         "standalone commit; join {} ms; second member {} ms; {described}; \
-         handover after LeaveGroup {} ms (cooperative-sticky, heartbeat 100 ms); standalone \
+         handover after LeaveGroup {} ms (cooperative-sticky, heartbeat 100 ms, statistics \
+         timer 100 ms); standalone \
          commit while members are joined: {while_members}",
         join_a.as_millis(),
         join_b.as_millis(),
@@ -827,11 +827,15 @@ async fn main() -> std::process::ExitCode {
     row("IncrementalAlterConfigs", probe_alter_configs(&b).await);
     row(
         "retention.ms (broker)",
-        probe_broker_retention(&b, "retention.ms", "500").await,
+        probe_broker_retention(&b, "retention.ms", "500", true).await,
+    );
+    row(
+        "retention.ms, no cleanup.policy",
+        probe_broker_retention(&b, "retention.ms", "500", false).await,
     );
     row(
         "retention.bytes (broker)",
-        probe_broker_retention(&b, "retention.bytes", "200").await,
+        probe_broker_retention(&b, "retention.bytes", "200", true).await,
     );
     row("OffsetCommit metadata", probe_commit_metadata(&b).await);
     row("Consumer groups", probe_groups(&b).await);
