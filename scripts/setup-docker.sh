@@ -4,9 +4,11 @@
 # answers. Exits 0 when docker answers, 1 (with the reason) when it cannot run here: the native
 # provider then serves the backends, so callers may go on.
 #
-# In this project's sandbox a plain `dockerd` works (overlay2, default bridge, iptables NAT): ports
-# published with -P are reachable on 127.0.0.1. Extra daemon flags go in PRISM_DOCKERD_FLAGS (for
-# example `--storage-driver=vfs --iptables=false` where overlayfs or iptables are missing).
+# In this project's sandbox a plain `dockerd` works (overlay2, default bridge, iptables NAT). The
+# docker provider publishes every container port on 127.0.0.1 only (never on all interfaces), so
+# nothing a test run starts is reachable from the network. Extra daemon flags go in
+# PRISM_DOCKERD_FLAGS (for example `--storage-driver=vfs --iptables=false` where overlayfs or
+# iptables are missing).
 set -uo pipefail
 
 log="${PRISM_DOCKERD_LOG:-/tmp/prism-dockerd.log}"

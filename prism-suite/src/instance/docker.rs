@@ -36,6 +36,9 @@ use super::ready::{Vars, HOST};
 pub const CONTAINER_LABEL: &str = "prism-suite";
 /// Label naming the run a container belongs to (`<owner pid>-<owner start time>`).
 pub const RUN_LABEL: &str = "prism-suite.run";
+/// Label naming the directory of the runs it belongs to (`$TMPDIR/prism-suite/runs`), so that a
+/// check can count one user's or one `TMPDIR`'s containers on a shared daemon.
+pub const RUNS_LABEL: &str = "prism-suite.runs";
 /// How long `docker version` may take to answer before the daemon counts as absent.
 const PING_TIMEOUT: Duration = Duration::from_secs(3);
 /// Port sets tried when docker finds a picked port taken.
@@ -201,6 +204,14 @@ fn start_once(
     let labels = BTreeMap::from([
         (CONTAINER_LABEL, "1".to_owned()),
         (RUN_LABEL, cx.run.key()),
+        (
+            RUNS_LABEL,
+            cx.run
+                .dir()
+                .parent()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+        ),
         ("prism-suite.backend", request.backend.to_owned()),
     ]);
     let bindings = published.clone();

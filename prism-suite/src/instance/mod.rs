@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::lifecycle::{stable_hash, LifecycleError, ProcessId, Run};
 
-pub use docker::{CONTAINER_LABEL, RUN_LABEL};
+pub use docker::{CONTAINER_LABEL, RUNS_LABEL, RUN_LABEL};
 pub use provider::{
     by_name, choose, find_program, on_path, providers, Availability, Provider, ProviderEntry,
     Request, Running, StartContext, Started,

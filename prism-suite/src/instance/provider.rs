@@ -149,7 +149,6 @@ inventory::collect!(ProviderEntry);
 /// Registers a provider: `register_provider!(10, Docker);` (a unit struct implementing
 /// [`Provider`]).
 #[macro_export]
-#[doc(hidden)]
 macro_rules! register_provider {
     ($rank:expr, $provider:expr) => {
         $crate::__private::inventory::submit! {

@@ -56,8 +56,9 @@ pub struct SpawnRequest {
 }
 
 impl SpawnRequest {
-    /// `command` with this process's environment plus `env`, stdout through a pseudo-terminal,
-    /// lines tagged `generation` in `log`, exit in `exit`, 1.5 s to stop.
+    /// `command` with this process's environment plus `env`, in this process's directory, stdout
+    /// through a pseudo-terminal, lines tagged `generation` in `log`, exit in `exit`, 1.5 s to
+    /// stop.
     pub fn new(
         command: Vec<String>,
         env: impl IntoIterator<Item = (String, String)>,
@@ -72,7 +73,7 @@ impl SpawnRequest {
         SpawnRequest {
             command,
             env: all,
-            cwd: None,
+            cwd: std::env::current_dir().ok(),
             stdout: Capture::Pty,
             log: log.to_path_buf(),
             generation,

@@ -104,7 +104,12 @@ mod tests {
 
     #[test]
     fn a_listener_is_ours_only_in_our_process_tree() {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        // A port below the ephemeral range: other tests of this binary bind port 0 concurrently,
+        // and one could get this port back as soon as it is freed.
+        let listener = (20_000..30_000)
+            .map(|p| p + std::process::id() as u16 % 1000)
+            .find_map(|p| std::net::TcpListener::bind(("127.0.0.1", p)).ok())
+            .expect("bind a port below the ephemeral range");
         let port = listener.local_addr().expect("addr").port();
         let me = std::process::id();
         // /proc may be unavailable in odd sandboxes: then the check says it cannot tell.
