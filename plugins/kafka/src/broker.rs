@@ -26,6 +26,8 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 const READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Idle reading consumers kept for the next read.
 const IDLE_READERS: usize = 8;
+/// Readers connected when the plugin starts.
+const WARM_READERS: usize = 4;
 
 /// A record as the services use it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -171,6 +173,18 @@ impl Broker {
             timeout: REQUEST_TIMEOUT,
             source,
         })?;
+        // A reader's first read also connects it (tens of milliseconds): the first cases to
+        // arrive find connected readers waiting.
+        let b = broker.clone();
+        tokio::task::spawn_blocking(move || {
+            let warm: Vec<BaseConsumer> = (0..WARM_READERS)
+                .filter_map(|_| reader_config(&b.inner.bootstrap).create().ok())
+                .filter(|r: &BaseConsumer| r.fetch_metadata(None, REQUEST_TIMEOUT).is_ok())
+                .collect();
+            for r in warm {
+                b.put_reader(r);
+            }
+        });
         Ok(broker)
     }
 
@@ -212,9 +226,9 @@ impl Broker {
         client_config(&self.inner.bootstrap)
     }
 
-    /// The config of a consumer that reads assigned partitions (see [`READERS_GROUP`]).
-    pub fn reader_config(&self) -> ClientConfig {
-        reader_config(&self.inner.bootstrap)
+    /// The config of a consumer that tails assigned partitions (see [`READERS_GROUP`]).
+    pub fn tail_config(&self) -> ClientConfig {
+        reader_config_waiting(&self.inner.bootstrap, TAIL_FETCH_WAIT_MS)
     }
 
     fn known(&self, topic: &str) -> bool {
@@ -644,6 +658,12 @@ fn read_with(
     to: i64,
 ) -> Result<Vec<Record>, Status> {
     let what = format!("Fetch of {topic}/{partition} from {from}");
+    // A reused reader learns of a topic created after its last metadata refresh only on
+    // librdkafka's next periodic one (measured: 0.9 s for the first read of a new stream); asking
+    // for the topic's metadata first takes one round trip.
+    reader
+        .fetch_metadata(Some(topic), REQUEST_TIMEOUT)
+        .map_err(|e| status(&what, &e))?;
     let mut tpl = TopicPartitionList::new();
     tpl.add_partition_offset(topic, partition, Offset::Offset(from))
         .map_err(|e| status(&what, &e))?;
@@ -704,15 +724,29 @@ fn producer_config(bootstrap: &str) -> ClientConfig {
 /// one, though they never join it and never commit.
 pub const READERS_GROUP: &str = "prism-kafka-readers";
 
-/// A consumer that reads assigned partitions, never joins a group and never commits.
-fn reader_config(bootstrap: &str) -> ClientConfig {
+/// A consumer that reads assigned partitions, never joins a group and never commits; its fetches
+/// wait up to `fetch_wait_ms` at the broker for records.
+fn reader_config_waiting(bootstrap: &str, fetch_wait_ms: u32) -> ClientConfig {
     let mut c = client_config(bootstrap);
     c.set("group.id", READERS_GROUP)
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
         // Out of range is an answer (OUT_OF_RANGE), never a silent reset.
         .set("auto.offset.reset", "error")
-        .set("fetch.wait.max.ms", "100")
+        .set("fetch.wait.max.ms", fetch_wait_ms.to_string())
         .set("fetch.error.backoff.ms", "20");
     c
+}
+
+/// How long a subscriber's fetch waits at the broker for new records (nisshi polls its storage
+/// meanwhile, so a record arrives within about half of it; Apache Kafka answers at once).
+pub const TAIL_FETCH_WAIT_MS: u32 = 100;
+/// How long a finite read's fetch waits at the broker. A read asks only for records that exist,
+/// but librdkafka fetches ahead once it has them, and a long wait there would hold the pooled
+/// reader's next read on the same connection for as long (measured: 100 ms with 100).
+const READ_FETCH_WAIT_MS: u32 = 5;
+
+/// A pooled reader (finite reads, metadata, watermarks).
+fn reader_config(bootstrap: &str) -> ClientConfig {
+    reader_config_waiting(bootstrap, READ_FETCH_WAIT_MS)
 }

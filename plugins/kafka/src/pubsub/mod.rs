@@ -218,7 +218,7 @@ impl PubSub {
 
 /// Settings of a subscriber's consumer: assigned, never in a group, never committing.
 fn subscriber_config(broker: &Broker) -> rdkafka::ClientConfig {
-    broker.reader_config()
+    broker.tail_config()
 }
 
 /// Delivers the records of `partitions` from `next` on, until the stream is cancelled or, after

@@ -158,13 +158,11 @@ impl PubSubPersistentInterface for PubSub {
                 high
             }
         };
-        let mut config = self.broker.client_config();
+        let mut config = self.broker.tail_config();
         config
             .set("group.id", &group)
-            .set("enable.auto.commit", "false")
-            .set("enable.auto.offset.store", "false")
-            .set("auto.offset.reset", "earliest")
-            .set("fetch.wait.max.ms", "100");
+            // Trimmed messages are gone: resume at the log start.
+            .set("auto.offset.reset", "earliest");
         let consumer: StreamConsumer = config
             .create()
             .map_err(|e| status("creating a durable subscriber", &e))?;
