@@ -4,7 +4,7 @@
 //! librdkafka's metadata, offset and commit calls block their thread, so they run on tokio's
 //! blocking pool; produce and admin calls are futures.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -145,8 +145,9 @@ struct Inner {
     /// Answers metadata and watermark requests (a consumer that never subscribes).
     meta: BaseConsumer,
     readers: Mutex<Vec<BaseConsumer>>,
-    /// Topics known to exist, so that only a first use asks the broker.
-    topics: Mutex<HashSet<String>>,
+    /// Topics known to exist, with their partition count once known: only a first use asks the
+    /// broker (the plugin never adds partitions).
+    topics: Mutex<HashMap<String, Option<usize>>>,
     /// One client per group id whose offsets the plugin commits or fetches outside membership.
     groups: Mutex<HashMap<String, Arc<BaseConsumer>>>,
 }
@@ -210,7 +211,7 @@ impl Broker {
                 producer,
                 meta,
                 readers: Mutex::new(Vec::new()),
-                topics: Mutex::new(HashSet::new()),
+                topics: Mutex::new(HashMap::new()),
                 groups: Mutex::new(HashMap::new()),
             }),
         })
@@ -236,15 +237,29 @@ impl Broker {
             .topics
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .contains(topic)
+            .contains_key(topic)
     }
 
-    fn remember(&self, topic: &str) {
+    fn known_count(&self, topic: &str) -> Option<usize> {
         self.inner
             .topics
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(topic.to_owned());
+            .get(topic)
+            .copied()
+            .flatten()
+    }
+
+    fn remember(&self, topic: &str, partitions: Option<usize>) {
+        let mut topics = self
+            .inner
+            .topics
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let known = topics.entry(topic.to_owned()).or_default();
+        if partitions.is_some() {
+            *known = partitions;
+        }
     }
 
     /// Creates `topic` with `partitions` and `configs` unless it exists.
@@ -270,7 +285,9 @@ impl Broker {
             .map_err(|e| status(&format!("CreateTopics {topic}"), &e))?;
         for result in got {
             match result {
-                Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+                Ok(_) => self.remember(topic, usize::try_from(partitions).ok()),
+                // Created by an earlier plugin or a concurrent call: its count is asked for later.
+                Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => self.remember(topic, None),
                 Err((_, code)) => {
                     return Err(Status::internal(format!(
                         "kafka CreateTopics {topic}: {code}"
@@ -278,12 +295,14 @@ impl Broker {
                 }
             }
         }
-        self.remember(topic);
         Ok(())
     }
 
     /// The number of partitions of `topic`; `None` when it does not exist.
     pub async fn partition_count(&self, topic: &str) -> Result<Option<usize>, Status> {
+        if let Some(n) = self.known_count(topic) {
+            return Ok(Some(n));
+        }
         let b = self.clone();
         let topic = topic.to_owned();
         blocking(move || {
@@ -299,7 +318,7 @@ impl Broker {
                 // A topic being created can be listed before its partitions are.
                 None if t.partitions().is_empty() => Ok(None),
                 None => {
-                    b.remember(&topic);
+                    b.remember(&topic, Some(t.partitions().len()));
                     Ok(Some(t.partitions().len()))
                 }
                 Some(e)
