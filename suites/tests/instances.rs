@@ -381,7 +381,12 @@ fn leak_probe() -> Result<(), String> {
             "stream_basic",
             "offsets_start_at_zero_and_increase_by_one",
         ),
-        _ => (fixtures("instances"), BACKEND, "keyvalue_basic", "set_get_delete"),
+        _ => (
+            fixtures("instances"),
+            BACKEND,
+            "keyvalue_basic",
+            "set_get_delete",
+        ),
     };
     let outcome = runtime().block_on(run_named(&registry, backend, interface, case));
     if let Some(msg) = outcome {
