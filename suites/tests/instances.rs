@@ -11,9 +11,10 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use prism_suite::harness::{registry, run_named, runtime};
 use prism_suite::instance::{self, OWNER_ENV};
 use prism_suite::lifecycle::{self, ProcessId, Run};
+use prism_suite::report::text;
+use prism_suite::runner::{generated_runner, runtime};
 
 use prism_suites as _;
 
@@ -29,9 +30,33 @@ fn fixtures(dir: &str) -> PathBuf {
         .join(dir)
 }
 
+/// Runs a case by name as a generated test does; `Some(message)` when it failed.
+async fn run_named(
+    dir: &std::path::Path,
+    backend: &str,
+    interface: &str,
+    case: &str,
+) -> Option<String> {
+    let runner = match generated_runner(dir) {
+        Ok(r) => r,
+        Err(e) => return Some(e.to_string()),
+    };
+    let Some(handle) = runner.backend(backend) else {
+        return Some(format!("no backend {backend} in {}", dir.display()));
+    };
+    let Some(def) = prism_suite::catalogue::find(interface, case) else {
+        return Some(format!("no case {interface}::{case}"));
+    };
+    let outcome = runner.run_case(handle, def).await;
+    outcome.failure.as_ref().map(|_| text::failure(&outcome))
+}
+
 fn obtain() -> Result<instance::Instance, String> {
-    let reg = registry(&fixtures("instances"))?;
-    let backend = reg.backend(BACKEND).ok_or("no fixture_redis")?;
+    let runner = generated_runner(&fixtures("instances")).map_err(|e| e.to_string())?;
+    let backend = runner
+        .registry()
+        .backend(BACKEND)
+        .ok_or("no fixture_redis")?;
     let spec = backend
         .instance
         .as_ref()
