@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
 table="$(grep '^|' README.md)"
-for var in $(grep -rhoI 'PRISM_[A-Z_]*' --include=*.rs --include=*.sh --include=*.yaml --include=*.yml \
+for var in $(grep -rhoIP '(?<![A-Za-z0-9_])PRISM_[A-Z_]*' --include=*.rs --include=*.sh --include=*.yaml --include=*.yml \
                --include=*.toml --include=*.py --exclude-dir=target --exclude-dir=.git . | sort -u); do
   # `PRISM_` alone is the prefix of names built at run time (PRISM_<BACKEND>_URL).
   if ! grep -qF "\`$var\`" <<<"$table" && ! grep -qF "\`$var<" <<<"$table"; then

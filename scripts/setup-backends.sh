@@ -23,9 +23,14 @@ if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-ser
     systemctl stop redis-server || true
 fi
 
+# The Kafka-API broker (nisshi) from crates.io, cached in ~/.cache/prism-suite: a 20-minute build
+# the first time on a machine, a link afterwards.
+bash scripts/setup-kafka.sh
+
 if bash scripts/setup-docker.sh; then
     bash scripts/images/build-redis.sh
     bash scripts/images/build-postgres.sh
+    bash scripts/images/build-kafka.sh
 else
     echo "setup-backends: docker is unavailable; real backends use the native provider" >&2
 fi

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test of the project, as CI runs it: formatting, lints, the whole workspace under
-# `cargo test`, the provisioning leak check, the Redis matrix on a machine without docker and
-# redis-server (simulated in a mount namespace), then the compliance matrix again under nextest (a
-# process per test, which is how most users run it).
+# `cargo test` (the Kafka matrix once more through the native broker), the provisioning leak
+# check, the Redis and Kafka matrices on a machine without docker, redis-server and nisshi
+# (simulated in a mount namespace), then the compliance matrix again under nextest (a process per
+# test, which is how most users run it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -31,6 +32,8 @@ PRISM_REDIS_PROVIDER=native cargo test -p prism-suites --test compliance -- redi
 echo "== the PostgreSQL matrix again, through the native provider, under cargo test and nextest"
 PRISM_POSTGRES_PROVIDER=native cargo test -p prism-suites --test compliance -- postgres::
 PRISM_POSTGRES_PROVIDER=native cargo nextest run -p prism-suites --test compliance -E 'test(/^postgres::/)'
+echo "== the Kafka matrix again, through the native provider (nisshi)"
+PRISM_KAFKA_PROVIDER=native cargo test -p prism-suites --test compliance -- kafka::
 echo "== leak check (every way a run can end leaves no container or server behind)"
 bash scripts/leak-check.sh
 echo "== no docker and no redis-server: every Redis case fails with one clear message, quickly"

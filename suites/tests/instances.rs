@@ -390,18 +390,30 @@ fn configured_native_without_the_server_is_a_clear_error() {
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 
-/// What `scripts/leak-check.sh` runs: provisions fixture_redis through a case, then ends as
+/// What `scripts/leak-check.sh` runs: provisions fixture_redis (or, with `PRISM_LEAK_BACKEND=kafka`,
+/// the Kafka backend) through a case, then ends as
 /// `PRISM_LEAK_MODE` says: `pass`, `fail` (the test returns an error), `panic`, or `hang` (for
 /// Ctrl-C and SIGKILL from outside).
 #[test]
 #[ignore = "run by scripts/leak-check.sh"]
 fn leak_probe() -> Result<(), String> {
-    let outcome = runtime().block_on(run_named(
-        &fixtures("instances"),
-        BACKEND,
-        "keyvalue_basic",
-        "set_get_delete",
-    ));
+    // PRISM_LEAK_BACKEND=kafka: the repository's Kafka backend (a broker and its plugin) instead.
+    let (registry, backend, interface, case) = match std::env::var("PRISM_LEAK_BACKEND").as_deref()
+    {
+        Ok("kafka") => (
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../registry/backends"),
+            "kafka",
+            "stream_basic",
+            "offsets_start_at_zero_and_increase_by_one",
+        ),
+        _ => (
+            fixtures("instances"),
+            BACKEND,
+            "keyvalue_basic",
+            "set_get_delete",
+        ),
+    };
+    let outcome = runtime().block_on(run_named(&registry, backend, interface, case));
     if let Some(msg) = outcome {
         return Err(msg);
     }
