@@ -12,6 +12,7 @@
 //! | `plugin_unavailable` | the plugin (or its backend instance) could not be provided at all |
 //! | `panic` | the case (or the harness) panicked |
 //! | `lost` | the case never reported (its task was cancelled): counted as failed, never dropped |
+//! | `reported` | a test runner's results (nextest JUnit, libtest JSON) say the case failed; merged by `prism-matrix report` |
 
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -174,6 +175,14 @@ pub enum Failure {
         /// What is known about why.
         reason: String,
     },
+    /// A test runner's results say the case failed (read back by [`crate::report::merge`]): only
+    /// the text the test printed survives, not the typed failure.
+    Reported {
+        /// The `error:` line of the test's failure message, else the runner's message.
+        message: String,
+        /// Everything the test printed.
+        output: String,
+    },
 }
 
 impl Failure {
@@ -187,6 +196,7 @@ impl Failure {
             Failure::PluginUnavailable { .. } => FailureKind::PluginUnavailable,
             Failure::Panic { .. } => FailureKind::Panic,
             Failure::Lost { .. } => FailureKind::Lost,
+            Failure::Reported { .. } => FailureKind::Reported,
         }
     }
 
@@ -220,6 +230,7 @@ impl Failure {
             Failure::PluginUnavailable { reason } => reason.clone(),
             Failure::Panic { message } => format!("the case panicked: {message}"),
             Failure::Lost { reason } => format!("the case never reported an outcome: {reason}"),
+            Failure::Reported { message, .. } => message.clone(),
         }
     }
 }
@@ -242,10 +253,12 @@ pub enum FailureKind {
     Panic,
     /// See [`Failure::Lost`].
     Lost,
+    /// See [`Failure::Reported`].
+    Reported,
 }
 
 impl FailureKind {
-    /// The kind's name: `check`, `rpc`, `timeout`, `plugin_crash`, `plugin_unavailable`, `panic`, `lost`.
+    /// The kind's name: `check`, `rpc`, `timeout`, `plugin_crash`, `plugin_unavailable`, `panic`, `lost`, `reported`.
     pub fn name(self) -> &'static str {
         match self {
             FailureKind::Check => "check",
@@ -255,6 +268,7 @@ impl FailureKind {
             FailureKind::PluginUnavailable => "plugin_unavailable",
             FailureKind::Panic => "panic",
             FailureKind::Lost => "lost",
+            FailureKind::Reported => "reported",
         }
     }
 }

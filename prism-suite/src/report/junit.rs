@@ -32,6 +32,15 @@ pub fn report(report: &RunReport, name: &str) -> Report {
                 case.set_classname(format!("{}::{}", cell.backend, cell.interface));
                 suite.add_test_case(case);
             }
+            CellResult::Missing { cases } => {
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+                status.set_type("missing").set_message(format!(
+                    "claimed, but none of its {cases} cases reported a result"
+                ));
+                let mut case = TestCase::new(format!("{}::missing", cell.interface), status);
+                case.set_classname(format!("{}::{}", cell.backend, cell.interface));
+                suite.add_test_case(case);
+            }
             CellResult::NoSuite => {
                 let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
                 status.set_type("no_suite").set_message(format!(

@@ -31,6 +31,7 @@ pub fn matrix(report: &RunReport) -> String {
                 Some(Verdict::Unavailable { .. }) => "❌ unavailable".into(),
                 Some(Verdict::Planned) => "🕓 planned".into(),
                 Some(Verdict::NoSuite) => "❌ no suite".into(),
+                Some(Verdict::Missing) => "❔ missing".into(),
             };
             let _ = write!(s, " {mark} |");
         }
@@ -38,6 +39,20 @@ pub fn matrix(report: &RunReport) -> String {
     }
     let t = report.totals();
     let _ = writeln!(s, "\n{} of {} cases passed.", t.passed, t.passed + t.failed);
+    let missing: Vec<String> = report
+        .cells
+        .iter()
+        .filter(|c| c.verdict() == Verdict::Missing)
+        .map(|c| format!("`{}::{}`", c.backend, c.interface))
+        .collect();
+    if !missing.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n❔ No result reported for {} claimed interface(s): {}.",
+            missing.len(),
+            missing.join(", ")
+        );
+    }
     let failures: Vec<_> = report.failures().collect();
     if !failures.is_empty() {
         s += "\n### Failures\n\n";

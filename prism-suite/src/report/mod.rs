@@ -7,13 +7,19 @@
 //! | [`markdown`] | the matrix for a CI job summary, with the failures and their rerun commands |
 //! | [`json`] | the whole report, serde-serialized |
 //! | [`junit`] | JUnit XML (quick-junit, as nextest writes it) |
+//! | [`summary`] | the RFC's text summary (`Backend: redis (25/25 interfaces PASS)`) |
+//! | [`html`] | one self-contained HTML page: a colour grid, each cell opening its failures |
+//! | [`merge`] | not a rendering: reads nextest JUnit or libtest JSON back into a report |
 //!
 //! Every count comes from the outcomes themselves: a case that panicked or was lost is an
 //! outcome with that failure kind, so it is failed in every rendering and in [`RunReport::exit_code`].
 
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod merge;
+pub mod summary;
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -60,6 +66,12 @@ pub enum CellResult {
     },
     /// Claimed, but no suite for the interface is linked in: a failure.
     NoSuite,
+    /// Claimed, but no result for any of its cases reached the report (its CI job did not run,
+    /// or its results were not uploaded): a failure, never a pass.
+    Missing {
+        /// The cases expected.
+        cases: usize,
+    },
 }
 
 /// What a cell shows in the matrix.
@@ -86,6 +98,8 @@ pub enum Verdict {
     Planned,
     /// Claimed, no suite linked in.
     NoSuite,
+    /// Claimed, no result reported.
+    Missing,
 }
 
 impl Verdict {
@@ -109,6 +123,7 @@ impl Cell {
         match &self.result {
             CellResult::Planned { .. } => Verdict::Planned,
             CellResult::NoSuite => Verdict::NoSuite,
+            CellResult::Missing { .. } => Verdict::Missing,
             CellResult::Ran { outcomes } => {
                 let total = outcomes.len();
                 let passed = outcomes.iter().filter(|o| o.passed()).count();
@@ -140,6 +155,9 @@ pub struct Totals {
     pub planned: usize,
     /// Cells claimed without a suite.
     pub no_suite: usize,
+    /// Cells claimed with no result reported.
+    #[serde(default)]
+    pub missing: usize,
 }
 
 impl RunReport {
@@ -169,6 +187,7 @@ impl RunReport {
             match &cell.result {
                 CellResult::Planned { .. } => t.planned += 1,
                 CellResult::NoSuite => t.no_suite += 1,
+                CellResult::Missing { .. } => t.missing += 1,
                 CellResult::Ran { outcomes } => {
                     for o in outcomes {
                         match o.kind() {

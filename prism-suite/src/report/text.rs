@@ -164,6 +164,7 @@ pub fn matrix(report: &RunReport) -> String {
                 Verdict::Unavailable { total } => format!("UNAVAILABLE 0/{total}"),
                 Verdict::Planned => "planned".into(),
                 Verdict::NoSuite => "NO SUITE".into(),
+                Verdict::Missing => "MISSING (no result reported)".into(),
             };
             let _ = writeln!(s, "  {interface:<26} {shown}");
         }
@@ -211,6 +212,13 @@ pub fn failures(report: &RunReport) -> String {
         field(&mut s, "plugin", reason);
     }
     for cell in &report.cells {
+        if cell.verdict() == Verdict::Missing {
+            let _ = write!(
+                s,
+                "\n{}::{}: claimed, but no result for any of its cases was reported\n",
+                cell.backend, cell.interface
+            );
+        }
         if cell.verdict() == Verdict::NoSuite {
             let _ = write!(
                 s,
