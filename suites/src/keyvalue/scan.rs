@@ -431,4 +431,9 @@ pub mod keyvalue_scan {
         );
         Ok(())
     }
+
+    /// Scan, ScanKeys and Count of one namespace never include keys of a namespace it is a prefix of (`ns`, `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(cx, &crate::keyvalue::isolated::Scan).await
+    }
 }

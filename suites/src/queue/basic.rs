@@ -242,4 +242,18 @@ pub mod queue_basic {
         );
         Ok(())
     }
+
+    /// Enqueues, peeks and dequeues in one namespace never show in a namespace it is a prefix of (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way, for colliding names.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(
+            cx,
+            &crate::queue::isolated::Queues::new(crate::queue::isolated::Uses::Basic),
+        )
+        .await
+    }
+
+    /// Concurrent Enqueues, Dequeues and Peeks on one queue are linearizable: some sequential FIFO order consistent with real time explains every answer, so no acknowledged message is lost, duplicated or reordered.
+    pub async fn concurrent_history_is_linearizable(cx: &mut Case) -> CaseResult {
+        crate::linearizable::queue_basic(cx).await
+    }
 }

@@ -26,6 +26,7 @@ use tokio::time::Instant;
 use tonic::transport::server::Router;
 use tonic::{Request, Response, Status};
 
+use crate::faults::Spaces;
 use crate::Faults;
 
 /// Deliberately broken list behaviours (see [`crate::Faults`]).
@@ -45,6 +46,10 @@ pub(crate) const FAULTS: &[(&str, &str)] = &[
     (
         "list_blocking_pop_returns_at_once",
         "BlockingPopLeft/Right never wait: an empty list answers found = false at once",
+    ),
+    (
+        "list_namespace_prefix_leak",
+        "namespaces differing only in trailing `:`, `%`, `_`, `*` or `}` share their list data",
     ),
 ];
 
@@ -68,7 +73,7 @@ enum End {
 /// Every list of every namespace; an empty list is never stored.
 #[derive(Debug, Default)]
 struct Lists {
-    namespaces: HashMap<String, HashMap<String, VecDeque<Vec<u8>>>>,
+    namespaces: Spaces<HashMap<String, VecDeque<Vec<u8>>>>,
 }
 
 impl Lists {
@@ -138,8 +143,10 @@ type Reply<T> = Result<Response<T>, Status>;
 impl ListService {
     fn new(faults: Faults) -> Self {
         Self {
+            lists: Arc::new(Mutex::new(Lists {
+                namespaces: Spaces::new(&faults, "list_namespace_prefix_leak"),
+            })),
             faults,
-            lists: Arc::default(),
             pushed: Arc::new(Notify::new()),
         }
     }

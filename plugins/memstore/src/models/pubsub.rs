@@ -33,6 +33,7 @@ use tokio_stream::Stream;
 use tonic::transport::server::Router;
 use tonic::{Request, Response, Status};
 
+use crate::faults::Spaces;
 use crate::Faults;
 
 /// Deliberately broken pubsub behaviours (see [`crate::Faults`]).
@@ -57,12 +58,18 @@ pub(crate) const FAULTS: &[(&str, &str)] = &[
         "reorder_within_key",
         "PublishOrdered delivers each second message of a key before the first",
     ),
+    (
+        "pubsub_namespace_prefix_leak",
+        "namespaces differing only in trailing `:`, `%`, `_`, `*` or `}` share their pubsub data",
+    ),
 ];
 
 /// Adds the pubsub services to `router`.
 pub(crate) fn add_services(router: Router, faults: &Faults) -> Router {
     let svc = PubSubService {
-        state: Arc::default(),
+        state: Arc::new(Mutex::new(State {
+            spaces: Spaces::new(faults, "pubsub_namespace_prefix_leak"),
+        })),
         faults: faults.clone(),
     };
     router
@@ -90,7 +97,7 @@ struct PubSubService {
 /// All namespaces, kept fully apart.
 #[derive(Debug, Default)]
 struct State {
-    spaces: HashMap<String, Space>,
+    spaces: Spaces<Space>,
 }
 
 /// One namespace's subscriptions and counters.

@@ -23,6 +23,7 @@ use prism_proto::timeseries::*;
 use tonic::transport::server::Router;
 use tonic::{Request, Response, Status};
 
+use crate::faults::Spaces;
 use crate::Faults;
 
 /// Deliberately broken timeseries behaviours (see [`crate::Faults`]).
@@ -43,6 +44,10 @@ pub(crate) const FAULTS: &[(&str, &str)] = &[
         "interpolation_extrapolates",
         "InterpolateLinear and InterpolateStep answer values outside the data range",
     ),
+    (
+        "timeseries_namespace_prefix_leak",
+        "namespaces differing only in trailing `:`, `%`, `_`, `*` or `}` share their timeseries data",
+    ),
 ];
 
 /// One series: timestamp -> points at it (one, unless `same_timestamp_appends` is on).
@@ -61,7 +66,7 @@ impl Series {
 #[derive(Debug, Default)]
 struct State {
     /// namespace -> series name -> series.
-    namespaces: HashMap<String, HashMap<String, Series>>,
+    namespaces: Spaces<HashMap<String, Series>>,
 }
 
 /// Serves every timeseries interface from one shared state.
@@ -76,7 +81,9 @@ type Reply<T> = Result<Response<T>, Status>;
 /// Adds the timeseries services to `router`.
 pub(crate) fn add_services(router: Router, faults: &Faults) -> Router {
     let svc = TimeSeriesService {
-        state: Arc::default(),
+        state: Arc::new(Mutex::new(State {
+            namespaces: Spaces::new(faults, "timeseries_namespace_prefix_leak"),
+        })),
         faults: faults.clone(),
     };
     router

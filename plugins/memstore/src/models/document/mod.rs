@@ -21,6 +21,7 @@ use serde_json::Value;
 use tonic::transport::server::Router;
 use tonic::{Request, Response, Status};
 
+use crate::faults::Spaces;
 use crate::Faults;
 
 /// Deliberately broken document behaviours (see [`crate::Faults`]).
@@ -34,12 +35,19 @@ pub(crate) const FAULTS: &[(&str, &str)] = &[
         "EQ, GT, LT and IN conditions match documents that lack the field",
     ),
     ("sort_ignored", "Find and FindOne ignore sort keys"),
+    (
+        "document_namespace_prefix_leak",
+        "namespaces differing only in trailing `:`, `%`, `_`, `*` or `}` share their document data",
+    ),
 ];
 
 /// Adds the document services to `router`.
 pub(crate) fn add_services(router: Router, faults: &Faults) -> Router {
     let svc = DocumentService {
-        namespaces: Arc::default(),
+        namespaces: Arc::new(Mutex::new(Spaces::new(
+            faults,
+            "document_namespace_prefix_leak",
+        ))),
         faults: faults.clone(),
     };
     router
@@ -76,7 +84,7 @@ impl Collection {
     }
 }
 
-type Namespaces = HashMap<String, HashMap<String, Collection>>;
+type Namespaces = Spaces<HashMap<String, Collection>>;
 
 /// Serves every document interface from one lock-guarded map of namespaces.
 #[derive(Debug, Clone)]

@@ -23,6 +23,7 @@ use prism_proto::graph::*;
 use tonic::transport::server::Router;
 use tonic::{Request, Response, Status};
 
+use crate::faults::Spaces;
 use crate::Faults;
 
 /// Deliberately broken graph behaviours (see [`crate::Faults`]).
@@ -43,6 +44,10 @@ pub(crate) const FAULTS: &[(&str, &str)] = &[
         "shortest_path_off_by_one",
         "ShortestPath reports hops as the number of nodes on the path",
     ),
+    (
+        "graph_namespace_prefix_leak",
+        "namespaces differing only in trailing `:`, `%`, `_`, `*` or `}` share their graph data",
+    ),
 ];
 
 /// Damping factor PageRank uses when the request leaves it 0.
@@ -55,7 +60,10 @@ const FAULTY_VISIT_CAP: usize = 10_000;
 /// Adds the graph services to `router`.
 pub(crate) fn add_services(router: Router, faults: &Faults) -> Router {
     let svc = GraphService {
-        graphs: Arc::default(),
+        graphs: Arc::new(Mutex::new(Spaces::new(
+            faults,
+            "graph_namespace_prefix_leak",
+        ))),
         faults: faults.clone(),
     };
     router
@@ -115,12 +123,12 @@ impl Graph {
 /// Serves every graph interface from one lock-guarded map of namespaces.
 #[derive(Debug, Clone)]
 struct GraphService {
-    graphs: Arc<Mutex<HashMap<String, Graph>>>,
+    graphs: Arc<Mutex<Spaces<Graph>>>,
     faults: Faults,
 }
 
 impl GraphService {
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Graph>> {
+    fn lock(&self) -> MutexGuard<'_, Spaces<Graph>> {
         // Every operation validates before it mutates, so a poisoned lock still guards whole data.
         self.graphs.lock().unwrap_or_else(PoisonError::into_inner)
     }

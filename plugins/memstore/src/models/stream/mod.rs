@@ -70,12 +70,16 @@ pub(crate) const FAULTS: &[(&str, &str)] = &[
         "partition_by_random",
         "AppendToPartition by key picks a random partition on every call",
     ),
+    (
+        "stream_namespace_prefix_leak",
+        "namespaces differing only in trailing `:`, `%`, `_`, `*` or `}` share their stream data",
+    ),
 ];
 
 /// Adds the stream services to `router`.
 pub(crate) fn add_services(router: Router, faults: &Faults) -> Router {
     let svc = StreamService {
-        state: Arc::new(Mutex::new(State::default())),
+        state: Arc::new(Mutex::new(State::new(faults))),
         faults: faults.clone(),
     };
     router
