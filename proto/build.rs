@@ -197,14 +197,14 @@ fn glue(fds: &prost_types::FileDescriptorSet) -> String {
     }
     writeln!(
         s,
-        "/// A typed client per interface, on a channel the implementor provides.\npub trait InterfaceClients {{\n    /// The channel every client is built on.\n    fn channel(&self) -> tonic::transport::Channel;"
+        "/// A typed client per interface, on a channel the implementor provides.\npub trait InterfaceClients {{\n    /// The transport every client is built on: a tonic `Channel`, or a service layered over one.\n    type Channel: tonic::client::GrpcService<tonic::body::Body, ResponseBody = tonic::body::Body>;\n    /// The channel every client is built on.\n    fn channel(&self) -> Self::Channel;"
     )
     .unwrap();
     for i in &interfaces {
         let client = format!("{}Client", camel(&i.rust_service));
         writeln!(
             s,
-            "    /// A `{}` client.\n    fn {}(&self) -> {}::{}_client::{client}<tonic::transport::Channel> {{ {}::{}_client::{client}::new(self.channel()).max_decoding_message_size(crate::MAX_MESSAGE_BYTES).max_encoding_message_size(crate::MAX_MESSAGE_BYTES) }}",
+            "    /// A `{}` client.\n    fn {}(&self) -> {}::{}_client::{client}<Self::Channel> {{ {}::{}_client::{client}::new(self.channel()).max_decoding_message_size(crate::MAX_MESSAGE_BYTES).max_encoding_message_size(crate::MAX_MESSAGE_BYTES) }}",
             i.service, i.name, i.model, i.rust_service, i.model, i.rust_service
         )
         .unwrap();

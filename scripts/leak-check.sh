@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Ends a short run against a provisioned backend (tests/fixtures/instances: a real Redis) in each way
+# Ends a short run against a provisioned backend (tests/fixtures/instances: a real Redis; then the
+# Kafka backend: a broker and the prism-kafka plugin, PRISM_LEAK_BACKEND=kafka) in each way
 # a run can end, and checks that nothing is left behind: for every provider available here (docker,
 # native) and every ending (normal, failing case, panicking case, Ctrl-C of cargo test, Ctrl-C of
 # cargo nextest, SIGKILL of a test process under cargo test and under nextest), it counts the
-# containers, redis-server processes, plugin processes and run supervisors of its own runs, and the
+# containers, redis-server and nisshi processes, plugin processes and run supervisors of its own runs, and the
 # run directories left in its TMPDIR, before and after (allowing the supervisors a few seconds),
 # prints a table with each provider's time to ready, and exits 1 on any leftover. "during" is
 # containers/servers/plugins/supervisors while a hanging run is alive (before it ends).
@@ -68,7 +69,7 @@ containers() { docker ps -aq --filter "label=prism-suite.runs=$runs" 2>/dev/null
 # memory /proc/<pid>/environ shows, for its process title).
 servers() {
     local n=0 pid
-    for pid in $(pgrep -x redis-server); do
+    for pid in $(pgrep -x redis-server) $(pgrep -x nisshi-0.8.1); do
         case "$(readlink "/proc/$pid/cwd" 2>/dev/null)" in "$runs"/*) n=$((n + 1)) ;; esac
     done
     echo "$n"
@@ -159,11 +160,23 @@ endings=(normal failing-case panicking-case ctrl-c-cargo-test sigkill-test-proce
 
 rows=()
 leaks=0
+# backend/provider pairs: the Redis fixture through each provider, then the Kafka backend (a broker
+# and the prism-kafka plugin) through each of them that can serve it.
+targets=()
+for provider in "${providers[@]}"; do targets+=("fixture_redis/$provider"); done
 for provider in "${providers[@]}"; do
-    export PRISM_FIXTURE_REDIS_PROVIDER="$provider"
+    case "$provider" in
+        docker) docker image inspect apache/kafka:3.9.1 >/dev/null 2>&1 && targets+=(kafka/docker) ;;
+        native) command -v nisshi-0.8.1 >/dev/null 2>&1 && targets+=(kafka/native) ;;
+    esac
+done
+for target in "${targets[@]}"; do
+    provider=${target#*/}
+    export PRISM_LEAK_BACKEND="${target%/*}" PRISM_FIXTURE_REDIS_PROVIDER="$provider" PRISM_KAFKA_PROVIDER="$provider"
+    unset PRISM_KAFKA_URL
     for ending in "${endings[@]}"; do
         c0=$(containers) s0=$(servers) p0=$(plugins) k0=$(supervisors) d0=$(run_dirs)
-        log="$logs/$provider-$ending.log"
+        log="$logs/${target/\//-}-$ending.log"
         run_ending "$ending" "$log"
         # The supervisor polls the owner every 100 ms and gives a server 2 s after SIGTERM.
         for _ in $(seq 1 100); do
@@ -182,15 +195,15 @@ for provider in "${providers[@]}"; do
             verdict="$verdict (not provisioned, see $log)"
             leaks=1
         fi
-        rows+=("$(printf '| %-8s | %-32s | %4s | %4s -> %-4s | %4s -> %-4s | %4s -> %-4s | %4s -> %-4s | %4s -> %-4s | %7s | %8s | %s |' \
-            "$provider" "$ending" "$status" "$c0" "$c1" "$s0" "$s1" "$p0" "$p1" "$k0" "$k1" "$d0" "$d1" "$during" "${ready:--}" "$verdict")")
+        rows+=("$(printf '| %-20s | %-32s | %4s | %4s -> %-4s | %4s -> %-4s | %4s -> %-4s | %4s -> %-4s | %4s -> %-4s | %7s | %8s | %s |' \
+            "$target" "$ending" "$status" "$c0" "$c1" "$s0" "$s1" "$p0" "$p1" "$k0" "$k1" "$d0" "$d1" "$during" "${ready:--}" "$verdict")")
         echo "${rows[-1]}"
     done
 done
 
 echo
-echo "| provider | ending                           | exit | containers   | redis-server | plugins      | supervisors  | run dirs     | during  | ready ms | verdict |"
-echo "|----------|----------------------------------|------|--------------|--------------|--------------|--------------|--------------|---------|----------|---------|"
+echo "| backend/provider     | ending                           | exit | containers   | servers      | plugins      | supervisors  | run dirs     | during  | ready ms | verdict |"
+echo "|----------------------|----------------------------------|------|--------------|--------------|--------------|--------------|--------------|---------|----------|---------|"
 printf '%s\n' "${rows[@]}"
 if [ "$leaks" = 1 ]; then
     echo "leak-check: FAILED (leftovers or runs that did not provision; logs in $logs)"

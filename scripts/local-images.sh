@@ -6,3 +6,6 @@
 if docker image inspect prism-local/redis:7 >/dev/null 2>&1; then
     bash "$(dirname "${BASH_SOURCE[0]}")/images/build-redis.sh" >/dev/null || true
 fi
+if docker image inspect prism-local/postgres:15 >/dev/null 2>&1; then
+    bash "$(dirname "${BASH_SOURCE[0]}")/images/build-postgres.sh" >/dev/null || true
+fi

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 if [ "${#need[@]}" -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "setup-backends: installing ${need[*]}"
@@ -22,8 +23,14 @@ if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-ser
     systemctl stop redis-server || true
 fi
 
+# The Kafka-API broker (nisshi) from crates.io, cached in ~/.cache/prism-suite: a 20-minute build
+# the first time on a machine, a link afterwards.
+bash scripts/setup-kafka.sh
+
 if bash scripts/setup-docker.sh; then
     bash scripts/images/build-redis.sh
+    bash scripts/images/build-postgres.sh
+    bash scripts/images/build-kafka.sh
 else
     echo "setup-backends: docker is unavailable; real backends use the native provider" >&2
 fi

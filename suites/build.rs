@@ -1,17 +1,22 @@
-//! `compliance_matrix!()` reads the registry at compile time. Watching the directory makes a new,
-//! removed or edited registry file rebuild the tests with no Rust file touched.
+//! `compliance_matrix!()` reads registry directories at compile time. rustc tracks the files it
+//! embeds (`include_str!`), so an edited file rebuilds the tests; a new or removed file changes
+//! only its directory, which this script watches (cargo scans a watched directory recursively):
+//! the repository's `registry/backends`, `PRISM_REGISTRY_DIR` when set, and the registries of this
+//! package's own tests under `tests/fixtures`.
 
 fn main() {
     let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
-    if let Some(dir) = prism_registry::locate(std::path::Path::new(&manifest)) {
+    let manifest = std::path::Path::new(&manifest);
+    if let Some(dir) = prism_registry::locate(manifest) {
         println!("cargo:rerun-if-changed={}", dir.display());
     }
+    println!(
+        "cargo:rerun-if-changed={}",
+        manifest.join("tests/fixtures").display()
+    );
     println!("cargo:rerun-if-env-changed=PRISM_REGISTRY_DIR");
     if let Some(dir) = std::env::var_os("PRISM_REGISTRY_DIR") {
-        println!(
-            "cargo:rerun-if-changed={}",
-            std::path::Path::new(&manifest).join(dir).display()
-        );
+        println!("cargo:rerun-if-changed={}", manifest.join(dir).display());
     }
     println!("cargo:rerun-if-changed=build.rs");
 }

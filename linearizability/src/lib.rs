@@ -267,7 +267,7 @@ where
     M: Model,
     K: Ord + Debug,
 {
-    let mut groups: BTreeMap<K, Vec<&Operation<M::Op, M::Ret>>> = BTreeMap::new();
+    let mut groups: BTreeMap<K, Vec<&OperationOf<M>>> = BTreeMap::new();
     for op in &history.ops {
         groups.entry(key(&op.op)).or_default().push(op);
     }
@@ -276,6 +276,9 @@ where
     }
     Ok(())
 }
+
+/// An operation of `M`'s history.
+type OperationOf<M> = Operation<<M as Model>::Op, <M as Model>::Ret>;
 
 struct Search<'a, M: Model> {
     model: &'a M,
@@ -311,15 +314,15 @@ impl<M: Model> Search<'_, M> {
             .map(|i| ops[i].complete)
             .min()
             .unwrap_or(u64::MAX);
-        for i in 0..ops.len() {
-            if done.has(i) || ops[i].invoke > bound {
+        for (i, op) in ops.iter().enumerate() {
+            if done.has(i) || op.invoke > bound {
                 continue;
             }
-            let ret = match &ops[i].answer {
+            let ret = match &op.answer {
                 Answer::Returned(r) => Some(r),
                 Answer::Unknown => None,
             };
-            if let Some(next) = self.model.step(state, &ops[i].op, ret) {
+            if let Some(next) = self.model.step(state, &op.op, ret) {
                 order.push(i);
                 let found = self.extend(&done.with(i), order, &next)?;
                 order.pop();

@@ -14,7 +14,87 @@
 //! assert_eq!(check::positive("ttl_ms", 0).unwrap_err().message(), "ttl_ms must be positive, got 0");
 //! ```
 
+use prism_proto::sortedset::GetRangeByScoreRequest;
+use prism_proto::stream::{
+    AckRequest, AppendRequest, CompactRequest, GetPartitionsRequest, GetRetentionRequest,
+    ReplayRangeRequest, SetRetentionRequest,
+};
 use tonic::Status;
+
+/// A request whose arguments its interface constrains: [`valid`] checks all of them at once.
+///
+/// Implemented for the requests whose rules are the same in every plugin; a plugin checks other
+/// requests with the functions of this module.
+pub trait Valid {
+    /// INVALID_ARGUMENT for the first argument the interface rejects.
+    fn check(&self) -> Result<(), Status>;
+}
+
+/// Checks every argument of `request` (see [`Valid`]).
+///
+/// ```
+/// use prism_proto::stream::SetRetentionRequest;
+///
+/// let bad = SetRetentionRequest { stream: "s".into(), max_age_ms: -1, ..Default::default() };
+/// assert_eq!(
+///     prism_plugin::check::valid(&bad).unwrap_err().message(),
+///     "max_age_ms must not be negative, got -1"
+/// );
+/// ```
+pub fn valid<R: Valid>(request: &R) -> Result<(), Status> {
+    request.check()
+}
+
+impl Valid for GetRangeByScoreRequest {
+    fn check(&self) -> Result<(), Status> {
+        key(&self.key)?;
+        score_bounds(self.min, self.max)
+    }
+}
+
+impl Valid for AppendRequest {
+    fn check(&self) -> Result<(), Status> {
+        non_empty("stream", &self.stream)
+    }
+}
+
+impl Valid for AckRequest {
+    fn check(&self) -> Result<(), Status> {
+        non_empty("stream", &self.stream)?;
+        non_empty("group", &self.group)
+    }
+}
+
+impl Valid for ReplayRangeRequest {
+    fn check(&self) -> Result<(), Status> {
+        offset_range(self.start_offset, self.end_offset)
+    }
+}
+
+impl Valid for SetRetentionRequest {
+    fn check(&self) -> Result<(), Status> {
+        non_empty("stream", &self.stream)?;
+        non_negative("max_age_ms", self.max_age_ms)
+    }
+}
+
+impl Valid for GetRetentionRequest {
+    fn check(&self) -> Result<(), Status> {
+        non_empty("stream", &self.stream)
+    }
+}
+
+impl Valid for CompactRequest {
+    fn check(&self) -> Result<(), Status> {
+        non_empty("stream", &self.stream)
+    }
+}
+
+impl Valid for GetPartitionsRequest {
+    fn check(&self) -> Result<(), Status> {
+        non_empty("stream", &self.stream)
+    }
+}
 
 /// `<field> must not be empty` for an empty `value`.
 pub fn non_empty(field: &str, value: &str) -> Result<(), Status> {
@@ -50,6 +130,36 @@ pub fn topic(topic: &str) -> Result<(), Status> {
     non_empty("topic", topic)
 }
 
+/// The tokens of a pubsub_wildcards pattern: `.`-separated, `*` one token, `>` one or more trailing
+/// tokens (last only), anything else itself; INVALID_ARGUMENT (`pattern "..": why`) otherwise.
+///
+/// ```
+/// use prism_plugin::check;
+///
+/// assert_eq!(check::pattern("orders.*.>").unwrap(), ["orders", "*", ">"]);
+/// assert!(check::pattern("a.>.b").is_err());
+/// assert!(check::pattern("a*").is_err());
+/// ```
+pub fn pattern(pattern: &str) -> Result<Vec<String>, Status> {
+    let invalid = |why: &str| Status::invalid_argument(format!("pattern {pattern:?}: {why}"));
+    if pattern.is_empty() {
+        return Err(invalid("must not be empty"));
+    }
+    let tokens: Vec<String> = pattern.split('.').map(str::to_owned).collect();
+    for (i, token) in tokens.iter().enumerate() {
+        if token.is_empty() {
+            return Err(invalid("empty token"));
+        }
+        if token == ">" && i + 1 != tokens.len() {
+            return Err(invalid("`>` must be the last token"));
+        }
+        if token.len() > 1 && (token.contains('*') || token.contains('>')) {
+            return Err(invalid("`*` and `>` must be whole tokens"));
+        }
+    }
+    Ok(tokens)
+}
+
 /// `<field> must be positive, got <n>` unless `value > 0`.
 pub fn positive(field: &str, value: i64) -> Result<(), Status> {
     if value <= 0 {
@@ -74,6 +184,15 @@ pub fn non_negative(field: &str, value: i64) -> Result<(), Status> {
 pub fn not_nan(field: &str, value: f64) -> Result<(), Status> {
     if value.is_nan() {
         return Err(Status::invalid_argument(format!("{field} must not be NaN")));
+    }
+    Ok(())
+}
+
+/// Score bounds of a range query: neither NaN (`score bounds must not be NaN`); infinities are
+/// bounds.
+pub fn score_bounds(min: f64, max: f64) -> Result<(), Status> {
+    if min.is_nan() || max.is_nan() {
+        return Err(Status::invalid_argument("score bounds must not be NaN"));
     }
     Ok(())
 }
@@ -126,6 +245,7 @@ mod tests {
         assert!(offset_range(3, 3).is_ok());
         assert!(weights(&[], 3).is_ok());
         assert!(weights(&[1.0, 2.0], 2).is_ok());
+        assert!(score_bounds(f64::NEG_INFINITY, f64::INFINITY).is_ok());
     }
 
     #[test]
@@ -148,5 +268,9 @@ mod tests {
         );
         assert_eq!(message(weights(&[1.0], 2)), "1 weights for 2 keys");
         assert_eq!(message(weights(&[f64::NAN], 1)), "a weight is NaN");
+        assert_eq!(
+            message(score_bounds(0.0, f64::NAN)),
+            "score bounds must not be NaN"
+        );
     }
 }

@@ -20,7 +20,7 @@ use prism_proto::keyvalue::key_value_ttl_interface_server::{
 };
 use prism_proto::keyvalue::*;
 use tonic::transport::Channel;
-use tonic::{Code, Request};
+use tonic::Code;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::HealthCheckRequest;
@@ -31,15 +31,15 @@ const CHILD: &str = "PRISM_PLUGIN_TEST_CHILD";
 #[derive(Clone)]
 struct Hangs;
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl KeyValueTtlInterface for Hangs {
-    async fn expire(&self, _: Request<ExpireRequest>) -> prism_plugin::Reply<ExpireResponse> {
+    async fn expire(&self, _: ExpireRequest) -> prism_plugin::Reply<ExpireResponse> {
         std::future::pending().await
     }
-    async fn get_ttl(&self, _: Request<GetTtlRequest>) -> prism_plugin::Reply<GetTtlResponse> {
+    async fn get_ttl(&self, _: GetTtlRequest) -> prism_plugin::Reply<GetTtlResponse> {
         std::future::pending().await
     }
-    async fn persist(&self, _: Request<PersistRequest>) -> prism_plugin::Reply<PersistResponse> {
+    async fn persist(&self, _: PersistRequest) -> prism_plugin::Reply<PersistResponse> {
         std::future::pending().await
     }
 }

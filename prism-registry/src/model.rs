@@ -9,6 +9,18 @@ pub struct Registry {
     pub dir: PathBuf,
     /// The backends, sorted by name.
     pub backends: Vec<Backend>,
+    /// The files the backends were read from, with their text, in file name order: what
+    /// `compliance_matrix!()` embeds in the test binary.
+    pub sources: Vec<Source>,
+}
+
+/// One registry file and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// The file, as found (or as named by whoever embedded it).
+    pub path: PathBuf,
+    /// Its text.
+    pub text: String,
 }
 
 impl Registry {
@@ -19,7 +31,7 @@ impl Registry {
 
     /// Every file the registry was read from.
     pub fn files(&self) -> impl Iterator<Item = &PathBuf> {
-        self.backends.iter().map(|b| &b.file)
+        self.sources.iter().map(|s| &s.path)
     }
 }
 

@@ -43,7 +43,9 @@ pub fn interface_suite(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 ///
 /// Produces `mod <backend> { mod <interface> { #[tokio::test] async fn <case>() } }` for every
-/// implemented claim, one ignored `planned` test per planned claim, and `matrix_matches_catalogue`.
+/// implemented claim, one ignored `planned` test per planned claim, one
+/// `<backend>::declared_matches_served` per backend (see `prism_suite::served`), and
+/// `matrix_matches_catalogue`.
 /// Registry mistakes are compile errors naming file, line and the nearest valid name.
 #[proc_macro]
 pub fn compliance_matrix(input: TokenStream) -> TokenStream {

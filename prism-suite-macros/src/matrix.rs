@@ -66,7 +66,13 @@ pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
         .suites
         .map_or_else(|| quote!(::prism_suites), |p| quote!(#p));
     let dir_str = dir.display().to_string();
+    let root_str = prism_registry::project_root(&dir).display().to_string();
     let tracked = registry.files().map(|f| f.display().to_string());
+    let embedded = registry.sources.iter().map(|source| {
+        let shown = display(&source.path, &manifest);
+        let text = &source.text;
+        quote!(::prism_suite::EmbeddedFile { path: #shown, text: #text })
+    });
     let modules = registry.backends.iter().map(|backend| {
         let backend_mod = format_ident!("{}", backend.name);
         let name = &backend.name;
@@ -78,7 +84,7 @@ pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
                     let callback = format_ident!("__prism_suite_{}", iface);
                     quote! {
                         pub(crate) mod #iface_mod {
-                            #suites::#callback!([::prism_suite::__matrix_tests] #dir_str, #name, #iface;);
+                            #suites::#callback!([::prism_suite::__matrix_tests] super::super::__PRISM_SUITE_REGISTRY, #name, #iface;);
                         }
                     }
                 }
@@ -86,7 +92,7 @@ pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
                     let reason = format!(
                         "planned: {name} declares {iface} as planned in {}{}",
                         display(&backend.file, &manifest),
-                        claim.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
+                        claim.reason.as_deref().map(|r| format!(" ({})", one_line(r))).unwrap_or_default()
                     );
                     quote! {
                         pub(crate) mod #iface_mod {
@@ -103,6 +109,12 @@ pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
         quote! {
             pub(crate) mod #backend_mod {
                 #(#interfaces)*
+
+                /// The interfaces the registry file claims are the ones its plugin serves.
+                #[::prism_suite::__private::tokio::test(crate = "::prism_suite::__private::tokio")]
+                async fn declared_matches_served() -> ::core::result::Result<(), ::prism_suite::__private::Failure> {
+                    ::prism_suite::__private::check_served(&super::__PRISM_SUITE_REGISTRY, #name).await
+                }
             }
         }
     });
@@ -117,8 +129,13 @@ pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     });
 
     Ok(quote! {
+        /// The registry these tests were generated from, byte for byte: the tests run with it and
+        /// never read the directory again.
+        #[doc(hidden)]
+        static __PRISM_SUITE_REGISTRY: ::prism_suite::EmbeddedRegistry =
+            ::prism_suite::EmbeddedRegistry::new(#dir_str, #root_str, &[#(#embedded),*]);
         // Registry files are compile-time inputs: editing one rebuilds this target.
-        const _: &[&[u8]] = &[#(include_bytes!(#tracked)),*];
+        const _: &[&str] = &[#(include_str!(#tracked)),*];
 
         #(#modules)*
 
@@ -162,6 +179,17 @@ fn registry_dir(args: &Args, manifest: &Path) -> syn::Result<PathBuf> {
             ),
         )
     })
+}
+
+/// A planned entry's reason on one line (Prism's `notes` are block lists): libtest prints it
+/// after `ignored, `.
+fn one_line(reason: &str) -> String {
+    reason
+        .lines()
+        .map(|l| l.trim().trim_start_matches("- ").trim())
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn display(file: &Path, manifest: &Path) -> String {

@@ -47,7 +47,10 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
             .unwrap_or_default();
         return Err(syn::Error::new(
             args.interface.span(),
-            format!("`{interface}` is not one of the 45 Prism interfaces{hint}"),
+            format!(
+                "`{interface}` is not one of the {} Prism interfaces (one per proto in proto/proto/prism/interfaces/){hint}",
+                prism_registry::INTERFACES.len()
+            ),
         ));
     }
     let mut module: ItemMod = syn::parse2(item).map_err(|e| {

@@ -1,18 +1,20 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use prism_proto::{InterfaceClients, Namespaced};
-use tonic::transport::Channel;
+
+use crate::runner::CaseChannel;
 
 /// What a case gets: a fresh namespace and typed clients on the plugin under test.
 ///
 /// Clients come from [`InterfaceClients`] (`cx.keyvalue_basic()`, ...); every request goes through
-/// [`Case::req`], which puts it in the case's namespace.
+/// [`Case::req`], which puts it in the case's namespace. The clients share one channel on which
+/// the runner tracks the RPCs in flight (see [`CaseChannel`]).
 pub struct Case {
     backend: String,
     interface: &'static str,
     case: &'static str,
     namespace: String,
-    channel: Channel,
+    channel: CaseChannel,
 }
 
 static NAMESPACES: AtomicU64 = AtomicU64::new(0);
@@ -29,7 +31,7 @@ impl Case {
         backend: &str,
         interface: &'static str,
         case: &'static str,
-        channel: Channel,
+        channel: CaseChannel,
     ) -> Self {
         Case {
             backend: backend.to_owned(),
@@ -78,7 +80,9 @@ impl Case {
 }
 
 impl InterfaceClients for Case {
-    fn channel(&self) -> Channel {
+    type Channel = CaseChannel;
+
+    fn channel(&self) -> CaseChannel {
         self.channel.clone()
     }
 }

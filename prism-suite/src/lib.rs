@@ -2,9 +2,11 @@
 //!
 //! Suites are written once per interface with [`interface_suite`]; [`compliance_matrix!`] expands, at
 //! compile time, one test per backend x interface x case declared in `registry/backends/*.yaml`.
-//! Each generated test is one call into [`harness`], which starts the backend's plugin once per
-//! process, gives the case a [`Case`] (fresh namespace, typed clients), runs it under a timeout and
-//! fails with a message naming backend, interface, case, namespace and the plugin's last log lines.
+//! Each generated test is one call into the [`runner`], which provides the backend's plugin once
+//! per run, gives the case a [`Case`] (fresh namespace, typed clients on a channel that tracks the
+//! RPCs in flight), runs it under a timeout and yields a typed [`Outcome`]; a failure is rendered
+//! ([`report::text`]) with the rule, the failure's kind, the plugin's output during the case and a
+//! command that reruns just that case.
 //!
 //! ```text
 //! #[interface_suite("keyvalue_basic")]
@@ -27,18 +29,24 @@
 pub mod catalogue;
 mod check;
 mod context;
+pub mod embedded;
 pub mod error;
-pub mod harness;
+mod harness;
 pub mod instance;
 pub mod lifecycle;
+pub mod outcome;
 pub mod plugin;
 pub mod report;
 pub mod run;
+pub mod runner;
+pub mod served;
 pub mod wait;
 
 pub use catalogue::{BuiltinPlugin, CaseDef};
 pub use context::Case;
+pub use embedded::{EmbeddedFile, EmbeddedRegistry};
 pub use error::{CaseError, CaseResult, Site};
+pub use outcome::{CaseId, Failure, FailureKind, Outcome};
 pub use prism_proto as proto;
 pub use prism_suite_macros::{compliance_matrix, interface_suite};
 
@@ -55,7 +63,8 @@ pub mod prelude {
 /// Not public API: what generated code calls.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::harness::{check_matrix, planned, run_generated, Failure};
+    pub use crate::runner::{check_matrix, planned, run_generated, TestFailure as Failure};
+    pub use crate::served::check_generated as check_served;
     pub use inventory;
     pub use tokio;
 }
@@ -66,11 +75,11 @@ pub mod __private {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __matrix_tests {
-    ($registry:literal, $backend:literal, $interface:literal; [$($case:ident),* $(,)?]) => {
+    ($registry:path, $backend:literal, $interface:literal; [$($case:ident),* $(,)?]) => {
         $(
             #[::prism_suite::__private::tokio::test(crate = "::prism_suite::__private::tokio")]
             async fn $case() -> ::core::result::Result<(), ::prism_suite::__private::Failure> {
-                ::prism_suite::__private::run_generated($registry, $backend, $interface, stringify!($case)).await
+                ::prism_suite::__private::run_generated(&$registry, $backend, $interface, stringify!($case)).await
             }
         )*
         /// The cases expanded here, checked against the catalogue by `matrix_matches_catalogue`.

@@ -11,17 +11,19 @@ pub mod process;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tonic::transport::{Channel, Endpoint};
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::HealthCheckRequest;
 
-pub use process::ProcessPlugin;
+pub use process::{Diagnosis, Exit, ProcessPlugin};
 
 use crate::catalogue;
-use crate::harness::runtime;
+use crate::lifecycle::OutputSource;
+use crate::outcome::{OutputLine, OutputScope, OutputStream};
+use crate::runner::runtime;
 
 /// Why a plugin could not be provided.
 #[derive(Debug, thiserror::Error)]
@@ -135,21 +137,52 @@ impl Plugin {
         }
     }
 
-    /// The plugin's last output lines, oldest first (empty for in-process plugins).
-    pub fn log_tail(&self, lines: usize) -> Vec<String> {
-        match &self.kind {
-            Kind::Address { .. } => Vec::new(),
-            Kind::Process(p) => p.log_tail(lines),
+    /// What the plugin wrote between `from` and `to` (every generation), apart from the
+    /// harness's notes about it. In-process plugins write to the test's own output.
+    pub fn output_between(&self, from: SystemTime, to: SystemTime) -> PluginOutput {
+        let Kind::Process(p) = &self.kind else {
+            return PluginOutput::default();
+        };
+        let mut out = PluginOutput {
+            scope: OutputScope::Case,
+            ..PluginOutput::default()
+        };
+        for line in p.output_between(from, to) {
+            let stream = match line.source {
+                OutputSource::Harness => {
+                    out.notes.push(line.text);
+                    continue;
+                }
+                OutputSource::Stdout => OutputStream::Stdout,
+                OutputSource::Stderr => OutputStream::Stderr,
+            };
+            out.lines.push(OutputLine {
+                at: line.at,
+                stream,
+                text: line.text,
+            });
         }
+        out
     }
 
     /// After a failed case: what happened to the plugin, restarting it if it crashed or hangs.
-    pub async fn diagnose(&self) -> Option<String> {
+    pub async fn diagnose(&self) -> Option<Diagnosis> {
         match &self.kind {
             Kind::Address { .. } => None,
-            Kind::Process(p) => p.diagnose().await.map(|d| d.to_string()),
+            Kind::Process(p) => p.diagnose().await,
         }
     }
+}
+
+/// What a plugin wrote during a case.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PluginOutput {
+    /// Its stdout and stderr lines, oldest first.
+    pub lines: Vec<OutputLine>,
+    /// The harness's notes about it (crashed, restarted, killed).
+    pub notes: Vec<String>,
+    /// Whether the output was captured (a process) or is the test's own (in-process).
+    pub scope: OutputScope,
 }
 
 /// Opens a channel to a plugin address, with Nagle off (loopback round trips would stall ~40 ms).

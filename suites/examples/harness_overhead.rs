@@ -1,5 +1,6 @@
-//! Per-case harness overhead: a case run through the harness (fresh channel, namespace, context,
-//! timeout, catalogue lookup) against the same gRPC calls made raw on a connected client.
+//! Per-case harness overhead: a case run through the runner (fresh channel with RPC tracking,
+//! namespace, context, case task, timeout, typed outcome) against the same gRPC calls made raw on
+//! a connected client.
 //!
 //! `cargo run -p prism-suites --example harness_overhead [iterations]` — built in the dev profile,
 //! like the tests. The case is `keyvalue_basic::overwrite_value` (Set, Set, Get) on the in-process
@@ -7,9 +8,12 @@
 
 use std::time::{Duration, Instant};
 
-use prism_suite::harness::{self, run_case};
+use std::sync::Arc;
+
 use prism_suite::proto::keyvalue::key_value_basic_interface_client::KeyValueBasicInterfaceClient;
 use prism_suite::proto::keyvalue::{GetRequest, SetRequest};
+use prism_suite::report::text;
+use prism_suite::runner::Runner;
 use prism_suite::{catalogue, plugin};
 
 use prism_suites as _;
@@ -31,10 +35,14 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
+    let registry = prism_registry::load_dir(&registry).expect("registry loads");
+    let runner = Runner::builder().registry(Arc::new(registry)).build();
+    let memstore = runner
+        .backend("memstore")
+        .expect("memstore backend")
+        .clone();
     rt.block_on(async {
-        let plugin = harness::plugin(&registry, "memstore")
-            .await
-            .expect("memstore plugin");
+        let plugin = runner.plugin(&memstore).await.expect("memstore plugin");
         let addr = plugin.addr().await.expect("address");
         let mut kv =
             KeyValueBasicInterfaceClient::new(plugin::connect(addr).await.expect("connect"));
@@ -60,9 +68,9 @@ fn main() {
             let raw_time = t.elapsed();
 
             let t = Instant::now();
-            let outcome = run_case("memstore", &plugin, case).await;
+            let outcome = runner.run_case(&memstore, case).await;
             let harness_time = t.elapsed();
-            assert!(outcome.passed(), "{outcome}");
+            assert!(outcome.passed(), "{}", text::failure(&outcome));
             if i >= 200 {
                 raw.push(raw_time);
                 via_harness.push(harness_time);

@@ -11,9 +11,10 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use prism_suite::harness::{registry, run_named, runtime};
 use prism_suite::instance::{self, OWNER_ENV};
 use prism_suite::lifecycle::{self, ProcessId, Run};
+use prism_suite::report::text;
+use prism_suite::runner::{generated_runner, runtime};
 
 use prism_suites as _;
 
@@ -29,9 +30,33 @@ fn fixtures(dir: &str) -> PathBuf {
         .join(dir)
 }
 
+/// Runs a case by name as a generated test does; `Some(message)` when it failed.
+async fn run_named(
+    dir: &std::path::Path,
+    backend: &str,
+    interface: &str,
+    case: &str,
+) -> Option<String> {
+    let runner = match generated_runner(dir) {
+        Ok(r) => r,
+        Err(e) => return Some(e.to_string()),
+    };
+    let Some(handle) = runner.backend(backend) else {
+        return Some(format!("no backend {backend} in {}", dir.display()));
+    };
+    let Some(def) = prism_suite::catalogue::find(interface, case) else {
+        return Some(format!("no case {interface}::{case}"));
+    };
+    let outcome = runner.run_case(handle, def).await;
+    outcome.failure.as_ref().map(|_| text::failure(&outcome))
+}
+
 fn obtain() -> Result<instance::Instance, String> {
-    let reg = registry(&fixtures("instances"))?;
-    let backend = reg.backend(BACKEND).ok_or("no fixture_redis")?;
+    let runner = generated_runner(&fixtures("instances")).map_err(|e| e.to_string())?;
+    let backend = runner
+        .registry()
+        .backend(BACKEND)
+        .ok_or("no fixture_redis")?;
     let spec = backend
         .instance
         .as_ref()
@@ -365,18 +390,30 @@ fn configured_native_without_the_server_is_a_clear_error() {
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 
-/// What `scripts/leak-check.sh` runs: provisions fixture_redis through a case, then ends as
+/// What `scripts/leak-check.sh` runs: provisions fixture_redis (or, with `PRISM_LEAK_BACKEND=kafka`,
+/// the Kafka backend) through a case, then ends as
 /// `PRISM_LEAK_MODE` says: `pass`, `fail` (the test returns an error), `panic`, or `hang` (for
 /// Ctrl-C and SIGKILL from outside).
 #[test]
 #[ignore = "run by scripts/leak-check.sh"]
 fn leak_probe() -> Result<(), String> {
-    let outcome = runtime().block_on(run_named(
-        &fixtures("instances"),
-        BACKEND,
-        "keyvalue_basic",
-        "set_get_delete",
-    ));
+    // PRISM_LEAK_BACKEND=kafka: the repository's Kafka backend (a broker and its plugin) instead.
+    let (registry, backend, interface, case) = match std::env::var("PRISM_LEAK_BACKEND").as_deref()
+    {
+        Ok("kafka") => (
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../registry/backends"),
+            "kafka",
+            "stream_basic",
+            "offsets_start_at_zero_and_increase_by_one",
+        ),
+        _ => (
+            fixtures("instances"),
+            BACKEND,
+            "keyvalue_basic",
+            "set_get_delete",
+        ),
+    };
+    let outcome = runtime().block_on(run_named(&registry, backend, interface, case));
     if let Some(msg) = outcome {
         return Err(msg);
     }

@@ -103,7 +103,7 @@ impl MemStore {
         let mut state = self.lock();
         if self.faults.has("lose_every_3rd_set") {
             state.data.sets_seen += 1;
-            if state.data.sets_seen % 3 == 0 {
+            if state.data.sets_seen.is_multiple_of(3) {
                 return Ok(());
             }
         }

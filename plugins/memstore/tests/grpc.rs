@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use prism_memstore::{serve, services, Faults};
+use prism_memstore::{serve, services, Faults, MemStore};
 use prism_proto::keyvalue::key_value_basic_interface_client::KeyValueBasicInterfaceClient;
 use prism_proto::keyvalue::key_value_scan_interface_client::KeyValueScanInterfaceClient;
 use prism_proto::keyvalue::*;
@@ -51,7 +51,9 @@ fn get(ns: &str, key: &str) -> GetRequest {
 async fn health_reports_serving_for_server_and_every_service() {
     let channel = start(Faults::default()).await;
     let mut health = HealthClient::new(channel);
-    for service in std::iter::once("").chain(services()) {
+    let served = services(MemStore::default());
+    assert_eq!(served.served().len(), prism_proto::INTERFACES.len());
+    for service in std::iter::once("").chain(served.served().iter().map(|s| s.service)) {
         let status = health
             .check(HealthCheckRequest {
                 service: service.into(),

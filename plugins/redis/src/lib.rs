@@ -3,33 +3,46 @@
 //! Namespaces are kept apart for real: every key, channel and stream the plugin touches is
 //! prefixed with the namespace (see [`keys`]), never shared by luck.
 //!
-//! Served (25 interfaces, see `models::SERVED`): keyvalue (basic, scan, ttl, transactional,
-//! batch, cas), list (basic, indexing, range, blocking), set (basic, operations, cardinality,
-//! random), sortedset (basic, range, rank, operations, lex), pubsub (basic, wildcards) and stream
-//! (basic, consumer_groups, replay, retention). Most calls are one Redis command; what Redis
-//! lacks lives in the plugin and is explained in each model's module doc: byte-order sorting,
+//! What it serves is declared once, by what [`services`] adds (one module per data model in
+//! `models/`); `registry/backends/redis.yaml` claims the same, and the generated
+//! `redis::declared_matches_served` test compares the two. Most calls are one Redis command; what
+//! Redis lacks lives in the plugin and is explained in each model's module doc: byte-order sorting,
 //! buffered transaction writes, per-subscription buffering and control-channel unsubscribe for
 //! pubsub, token-exact wildcard matching, and consumer redelivery for stream groups. That state
 //! (open transactions, live subscription ids, joined consumers) is per plugin process.
 
 #![warn(missing_docs)]
 
-// Every server must accept the suites' 1 MiB values with room to spare, in both directions.
-macro_rules! sized {
-    ($server:expr) => {
-        $server
-            .max_decoding_message_size(prism_proto::MAX_MESSAGE_BYTES)
-            .max_encoding_message_size(prism_proto::MAX_MESSAGE_BYTES)
-    };
-}
-
 pub mod keys;
 mod models;
 
+use prism_plugin::{ServeError, Services};
+use prism_proto::keyvalue::key_value_basic_interface_server::KeyValueBasicInterfaceServer;
+use prism_proto::keyvalue::key_value_batch_interface_server::KeyValueBatchInterfaceServer;
+use prism_proto::keyvalue::key_value_cas_interface_server::KeyValueCasInterfaceServer;
+use prism_proto::keyvalue::key_value_scan_interface_server::KeyValueScanInterfaceServer;
+use prism_proto::keyvalue::key_value_transactional_interface_server::KeyValueTransactionalInterfaceServer;
+use prism_proto::keyvalue::key_value_ttl_interface_server::KeyValueTtlInterfaceServer;
+use prism_proto::list::list_basic_interface_server::ListBasicInterfaceServer;
+use prism_proto::list::list_blocking_interface_server::ListBlockingInterfaceServer;
+use prism_proto::list::list_indexing_interface_server::ListIndexingInterfaceServer;
+use prism_proto::list::list_range_interface_server::ListRangeInterfaceServer;
+use prism_proto::pubsub::pub_sub_basic_interface_server::PubSubBasicInterfaceServer;
+use prism_proto::pubsub::pub_sub_wildcards_interface_server::PubSubWildcardsInterfaceServer;
+use prism_proto::set::set_basic_interface_server::SetBasicInterfaceServer;
+use prism_proto::set::set_cardinality_interface_server::SetCardinalityInterfaceServer;
+use prism_proto::set::set_operations_interface_server::SetOperationsInterfaceServer;
+use prism_proto::set::set_random_interface_server::SetRandomInterfaceServer;
+use prism_proto::sortedset::sorted_set_basic_interface_server::SortedSetBasicInterfaceServer;
+use prism_proto::sortedset::sorted_set_lex_interface_server::SortedSetLexInterfaceServer;
+use prism_proto::sortedset::sorted_set_operations_interface_server::SortedSetOperationsInterfaceServer;
+use prism_proto::sortedset::sorted_set_range_interface_server::SortedSetRangeInterfaceServer;
+use prism_proto::sortedset::sorted_set_rank_interface_server::SortedSetRankInterfaceServer;
+use prism_proto::stream::stream_basic_interface_server::StreamBasicInterfaceServer;
+use prism_proto::stream::stream_consumer_groups_interface_server::StreamConsumerGroupsInterfaceServer;
+use prism_proto::stream::stream_replay_interface_server::StreamReplayInterfaceServer;
+use prism_proto::stream::stream_retention_interface_server::StreamRetentionInterfaceServer;
 use tokio::net::TcpListener;
-use tonic::transport::server::{Router, TcpIncoming};
-use tonic::transport::Server;
-use tonic_health::ServingStatus;
 
 /// How long an ordinary command may take before the call fails.
 const RESPONSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -72,35 +85,44 @@ impl Backend {
     }
 }
 
-/// Fully qualified names of the gRPC services this plugin serves (besides health).
-pub fn services() -> impl Iterator<Item = &'static str> {
-    prism_proto::INTERFACES
-        .iter()
-        .filter(|i| models::SERVED.contains(&i.name))
-        .map(|i| i.service)
-}
-
-/// A router serving every interface the plugin implements, and health reporting SERVING.
-pub async fn router(backend: Backend) -> Router {
-    let (reporter, health) = tonic_health::server::health_reporter();
-    reporter
-        .set_service_status("", ServingStatus::Serving)
-        .await;
-    let router = Server::builder().add_service(health);
-    models::add_services(router, &backend)
+/// Every interface the plugin serves, over `backend`: this list is the declaration of what it
+/// serves (`redis::declared_matches_served` compares it with `registry/backends/redis.yaml`).
+pub fn services(backend: Backend) -> Services {
+    let keyvalue = models::keyvalue::service(&backend);
+    let list = models::list::service(&backend);
+    let pubsub = models::pubsub::service(&backend);
+    let set = models::set::service(&backend);
+    let sortedset = models::sortedset::service(&backend);
+    let stream = models::stream::service(&backend);
+    Services::new()
+        .add(KeyValueBasicInterfaceServer::new(keyvalue.clone()))
+        .add(KeyValueScanInterfaceServer::new(keyvalue.clone()))
+        .add(KeyValueTtlInterfaceServer::new(keyvalue.clone()))
+        .add(KeyValueTransactionalInterfaceServer::new(keyvalue.clone()))
+        .add(KeyValueBatchInterfaceServer::new(keyvalue.clone()))
+        .add(KeyValueCasInterfaceServer::new(keyvalue.clone()))
+        .add(ListBasicInterfaceServer::new(list.clone()))
+        .add(ListIndexingInterfaceServer::new(list.clone()))
+        .add(ListRangeInterfaceServer::new(list.clone()))
+        .add(ListBlockingInterfaceServer::new(list.clone()))
+        .add(PubSubBasicInterfaceServer::new(pubsub.clone()))
+        .add(PubSubWildcardsInterfaceServer::new(pubsub.clone()))
+        .add(SetBasicInterfaceServer::new(set.clone()))
+        .add(SetOperationsInterfaceServer::new(set.clone()))
+        .add(SetCardinalityInterfaceServer::new(set.clone()))
+        .add(SetRandomInterfaceServer::new(set.clone()))
+        .add(SortedSetBasicInterfaceServer::new(sortedset.clone()))
+        .add(SortedSetRangeInterfaceServer::new(sortedset.clone()))
+        .add(SortedSetRankInterfaceServer::new(sortedset.clone()))
+        .add(SortedSetOperationsInterfaceServer::new(sortedset.clone()))
+        .add(SortedSetLexInterfaceServer::new(sortedset.clone()))
+        .add(StreamBasicInterfaceServer::new(stream.clone()))
+        .add(StreamConsumerGroupsInterfaceServer::new(stream.clone()))
+        .add(StreamReplayInterfaceServer::new(stream.clone()))
+        .add(StreamRetentionInterfaceServer::new(stream.clone()))
 }
 
 /// Serves on an already-bound listener until the future is dropped.
-pub async fn serve(listener: TcpListener, backend: Backend) -> Result<(), tonic::transport::Error> {
-    // tonic leaves accepted sockets with Nagle on; first calls on a fresh channel would stall.
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-    router(backend).await.serve_with_incoming(incoming).await
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn every_served_interface_has_a_proto() {
-        assert_eq!(super::services().count(), super::models::SERVED.len());
-    }
+pub async fn serve(listener: TcpListener, backend: Backend) -> Result<(), ServeError> {
+    services(backend).serve(listener).await
 }

@@ -1,43 +1,16 @@
-//! `prism-redis-plugin`: serves the Prism interfaces over the Redis at `PRISM_BACKEND_URL`, on
-//! `PRISM_PLUGIN_ADDR`, until SIGTERM or SIGINT (the plugin protocol of prism-suite).
+//! `prism-redis-plugin`: serves the Prism interfaces over the Redis at `PRISM_BACKEND_URL` (the
+//! plugin protocol is `prism_plugin::run`'s).
 
-use std::net::SocketAddr;
-use std::process::ExitCode;
-
-use tokio::signal::unix::{signal, SignalKind};
-
-fn var(name: &str) -> Result<String, String> {
-    std::env::var(name)
-        .map_err(|_| format!("{name} is not set (the harness sets it; see the plugin protocol)"))
-}
+use prism_plugin::{BoxError, Config};
 
 #[tokio::main]
-async fn main() -> ExitCode {
-    match run().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("prism-redis-plugin: {e}");
-            ExitCode::from(2)
-        }
-    }
-}
-
-async fn run() -> Result<(), String> {
-    let addr: SocketAddr = var("PRISM_PLUGIN_ADDR")?
-        .parse()
-        .map_err(|e| format!("PRISM_PLUGIN_ADDR: {e}"))?;
-    let url = var("PRISM_BACKEND_URL")?;
-    let backend = prism_redis::Backend::connect(&url)
-        .await
-        .map_err(|e| format!("cannot connect to Redis at {url}: {e}"))?;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    eprintln!("prism-redis-plugin listening on {addr}, Redis at {url}");
-    let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
-    tokio::select! {
-        served = prism_redis::serve(listener, backend) => served.map_err(|e| e.to_string()),
-        _ = term.recv() => Ok(()),
-        _ = tokio::signal::ctrl_c() => Ok(()),
-    }
+async fn main() -> std::process::ExitCode {
+    prism_plugin::run("prism-redis-plugin", |cfg: Config| async move {
+        let url = cfg.backend_url()?;
+        let backend = prism_redis::Backend::connect(url)
+            .await
+            .map_err(|e| format!("cannot connect to Redis at {url}: {e}"))?;
+        Ok::<_, BoxError>(prism_redis::services(backend).note(format!("Redis at {url}")))
+    })
+    .await
 }

@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use prism_plugin::{check, reply, Reply};
+use prism_plugin::{check, Reply};
 use prism_proto::keyvalue::key_value_basic_interface_server::KeyValueBasicInterface;
 use prism_proto::keyvalue::*;
-use tonic::{Request, Status};
+use tonic::Status;
 
 /// Values by (namespace, key).
 type Values = HashMap<(String, String), Vec<u8>>;
@@ -24,35 +24,32 @@ impl Kv {
     }
 }
 
-#[tonic::async_trait]
+// Methods on messages: `service` writes tonic's Request/Response wrapping.
+#[prism_plugin::service]
 impl KeyValueBasicInterface for Kv {
-    async fn set(&self, request: Request<SetRequest>) -> Reply<SetResponse> {
-        let req = request.into_inner();
+    async fn set(&self, req: SetRequest) -> Reply<SetResponse> {
         check::key(&req.key)?;
         self.map().insert((req.namespace, req.key), req.value);
-        reply(SetResponse {})
+        Ok(SetResponse {})
     }
 
-    async fn get(&self, request: Request<GetRequest>) -> Reply<GetResponse> {
-        let req = request.into_inner();
+    async fn get(&self, req: GetRequest) -> Reply<GetResponse> {
         check::key(&req.key)?;
         let value = self.map().get(&(req.namespace, req.key.clone())).cloned();
         let value =
             value.ok_or_else(|| Status::not_found(format!("key {:?} not found", req.key)))?;
-        reply(GetResponse { value })
+        Ok(GetResponse { value })
     }
 
-    async fn delete(&self, request: Request<DeleteRequest>) -> Reply<DeleteResponse> {
-        let req = request.into_inner();
+    async fn delete(&self, req: DeleteRequest) -> Reply<DeleteResponse> {
         check::key(&req.key)?;
         let found = self.map().remove(&(req.namespace, req.key)).is_some();
-        reply(DeleteResponse { found })
+        Ok(DeleteResponse { found })
     }
 
-    async fn exists(&self, request: Request<ExistsRequest>) -> Reply<ExistsResponse> {
-        let req = request.into_inner();
+    async fn exists(&self, req: ExistsRequest) -> Reply<ExistsResponse> {
         check::key(&req.key)?;
         let exists = self.map().contains_key(&(req.namespace, req.key));
-        reply(ExistsResponse { exists })
+        Ok(ExistsResponse { exists })
     }
 }

@@ -1,388 +1,168 @@
+//! Which files a registry directory holds, and the checks across files.
+
 use super::*;
 
-fn ok(text: &str) -> Backend {
-    parse(Path::new("b.yaml"), text).unwrap_or_else(|e| panic!("unexpected errors: {e:?}"))
-}
+/// A fresh directory with `files` (name, text) in it; removed on drop.
+struct Dir(PathBuf);
 
-fn errs(text: &str) -> Vec<String> {
-    match parse(Path::new("b.yaml"), text) {
-        Ok(b) => panic!("expected errors, parsed {b:?}"),
-        Err(e) => e.iter().map(ToString::to_string).collect(),
+impl Dir {
+    fn new(tag: &str, files: &[(&str, &str)]) -> Dir {
+        let dir = std::env::temp_dir().join(format!(
+            "prism-registry-{tag}-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        for (name, text) in files {
+            let path = dir.join(name);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("create dir");
+            std::fs::write(&path, text).expect("write");
+        }
+        std::fs::create_dir_all(&dir).expect("create dir");
+        Dir(dir)
     }
 }
 
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+const A: &str = "backend: a\nplugin: built-in\nimplements: [keyvalue_basic]\n";
+const B: &str = "backend: b\nplugin: built-in\nimplements: [keyvalue_basic]\n";
+
+fn names(reg: &Registry) -> Vec<&str> {
+    reg.backends.iter().map(|b| b.name.as_str()).collect()
+}
+
 #[test]
-fn rfc_form() {
-    let b = ok("backend: memstore\ndescription: x\nplugin: built-in\nimplements:\n  - keyvalue_basic\n  - keyvalue_ttl\n");
-    assert_eq!(b.name, "memstore");
-    assert_eq!(
-        b.plugin,
-        PluginSpec::BuiltIn {
-            name: "memstore".into()
-        }
+fn upper_case_extensions_are_read() {
+    let dir = Dir::new("ext", &[("a.YAML", A), ("b.Yml", B)]);
+    let reg = load_dir(&dir.0).unwrap_or_else(|e| panic!("{e:#?}"));
+    assert_eq!(names(&reg), ["a", "b"]);
+    assert_eq!(reg.sources.len(), 2);
+    assert_eq!(reg.sources[0].text, A);
+}
+
+#[test]
+fn a_subdirectory_is_an_error_not_skipped() {
+    let dir = Dir::new("sub", &[("a.yaml", A), ("more/b.yaml", B)]);
+    let e = load_dir(&dir.0).expect_err("subdirectory");
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(e[0].kind, ErrorKind::UnexpectedFile);
+    assert!(e[0].file.ends_with("more"), "{e:?}");
+    assert!(
+        e[0].message
+            .starts_with("is a directory; registry files are read from"),
+        "{e:?}"
     );
-    let names: Vec<_> = b
-        .claims
+}
+
+#[test]
+fn an_odd_extension_is_an_error_not_skipped() {
+    let dir = Dir::new(
+        "odd",
+        &[("a.yaml", A), ("b.yaml.bak", B), ("notes.txt", "x")],
+    );
+    let e = load_dir(&dir.0).expect_err("odd files");
+    let files: Vec<_> = e
         .iter()
-        .map(|c| (c.interface.as_str(), c.line))
+        .map(|e| {
+            (
+                e.kind,
+                e.file.file_name().map(|f| f.to_string_lossy().into_owned()),
+            )
+        })
         .collect();
-    assert_eq!(names, [("keyvalue_basic", 5), ("keyvalue_ttl", 6)]);
-}
-
-#[test]
-fn grouped_form_with_planned() {
-    let b = ok("name: redis\nplugin: {command: [redis-plugin, --x], env: {A: 1}}\ninterfaces:\n  keyvalue:\n    - interface: keyvalue_basic\n      status: implemented\n    - interface: keyvalue_cas\n      status: planned\n      reason: later\ncapabilities: {ttl: true}\n");
-    assert_eq!(b.claims.len(), 2);
-    assert_eq!(b.claims[1].status, ClaimStatus::Planned);
-    assert_eq!(b.claims[1].reason.as_deref(), Some("later"));
-    let PluginSpec::Process(p) = b.plugin else {
-        panic!("process expected")
-    };
-    assert_eq!(p.command, ["redis-plugin", "--x"]);
-    assert_eq!(p.env.get("A").map(String::as_str), Some("1"));
-}
-
-#[test]
-fn unknown_interface_names_line_and_suggestion() {
-    let e =
-        errs("backend: m\nplugin: built-in\nimplements:\n  - keyvalue_basic\n  - keyvalue_basik\n");
     assert_eq!(
-        e,
-        ["b.yaml:5:5: unknown interface `keyvalue_basik`; did you mean `keyvalue_basic`?"]
+        files,
+        [
+            (ErrorKind::UnexpectedFile, Some("b.yaml.bak".to_owned())),
+            (ErrorKind::UnexpectedFile, Some("notes.txt".to_owned()))
+        ]
     );
+    assert_eq!(e[0].to_string(), format!("{}: is not a registry file: the directory holds one `<backend>.yaml` per backend; name it `.yaml` to have it read, or move it out", dir.0.join("b.yaml.bak").display()));
 }
 
 #[test]
-fn yaml_syntax_error_has_line() {
-    let e = errs("backend: m\nplugin: built-in\nimplements: [keyvalue_basic\n");
-    assert_eq!(e.len(), 1);
-    assert!(
-        e[0].starts_with("b.yaml:4:") || e[0].starts_with("b.yaml:3:"),
-        "{e:?}"
+fn hidden_files_are_skipped() {
+    let dir = Dir::new(
+        "hidden",
+        &[
+            ("a.yaml", A),
+            (".a.yaml.swp", "binary junk: ["),
+            (".gitkeep", ""),
+        ],
     );
-    assert!(e[0].contains("invalid YAML"), "{e:?}");
-}
-
-#[test]
-fn interface_listed_twice() {
-    let e = errs("backend: m\nplugin: built-in\nimplements:\n  - keyvalue_basic\n  - keyvalue_scan\n  - keyvalue_basic\n");
-    assert_eq!(
-        e,
-        ["b.yaml:6:5: interface `keyvalue_basic` is listed twice (first at line 4)"]
-    );
-}
-
-#[test]
-fn missing_plugin() {
-    let e = errs("backend: m\nimplements: [keyvalue_basic]\n");
-    assert_eq!(e.len(), 1);
-    assert!(
-        e[0].starts_with("b.yaml:1:1: backend `m` has no way to start its plugin"),
-        "{e:?}"
-    );
-}
-
-#[test]
-fn misspelt_fields_suggest_the_valid_name() {
-    let e = errs("backend: m\nplugin: built-in\nimplemnts: [keyvalue_basic]\n");
-    assert_eq!(
-        e[0],
-        "b.yaml:3:1: unknown field `implemnts`; did you mean `implements`?"
-    );
-    let e = errs("backend: m\nplugin:\n  comand: [x]\nimplements: [keyvalue_basic]\n");
-    assert!(
-        e[0].starts_with("b.yaml:3:3: unknown plugin field `comand`; did you mean `command`?"),
-        "{e:?}"
-    );
-}
-
-#[test]
-fn bad_backend_name_and_status() {
-    let e = errs("backend: My-Redis\nplugin: built-in\nimplements: [keyvalue_basic]\n");
-    assert!(
-        e[0].contains("must be snake_case") && e[0].contains("my_redis"),
-        "{e:?}"
-    );
-    let e = errs("backend: m\nplugin: built-in\nimplements:\n  - interface: keyvalue_basic\n    status: planed\n");
-    assert_eq!(
-        e,
-        ["b.yaml:5:13: unknown status `planed`; did you mean `planned`?"]
-    );
-}
-
-#[test]
-fn wrong_model_in_grouped_form() {
-    let e = errs("name: m\nplugin: built-in\ninterfaces:\n  keyvalue:\n    - list_basic\n");
-    assert_eq!(
-        e,
-        ["b.yaml:5:7: `list_basic` belongs to the `list` model, not `keyvalue`"]
-    );
-}
-
-#[test]
-fn comments_do_not_confuse_the_locator() {
-    let e = errs("# keyvalue_basik is a typo we test\nbackend: m\nplugin: built-in\nimplements:\n  - keyvalue_basik # here\n");
-    assert!(e[0].starts_with("b.yaml:5:5:"), "{e:?}");
+    let reg = load_dir(&dir.0).unwrap_or_else(|e| panic!("{e:#?}"));
+    assert_eq!(names(&reg), ["a"]);
 }
 
 #[test]
 fn duplicate_backend_across_files() {
-    let dir = std::env::temp_dir().join(format!("prism-registry-dup-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    std::fs::write(
-        dir.join("a.yaml"),
-        "backend: m\nplugin: built-in\nimplements: [keyvalue_basic]\n",
-    )
-    .expect("write");
-    std::fs::write(
-        dir.join("b.yaml"),
-        "backend: m\nplugin: built-in\nimplements: [keyvalue_scan]\n",
-    )
-    .expect("write");
-    let e = load_dir(&dir).expect_err("duplicate must fail");
-    std::fs::remove_dir_all(&dir).ok();
-    assert_eq!(e.len(), 1);
-    assert!(e[0].file.ends_with("b.yaml") && e[0].line == 1, "{e:?}");
-    assert!(e[0].message.contains("already declared"), "{e:?}");
-}
-
-#[test]
-fn empty_implements_claims_nothing() {
-    let b = ok("backend: fresh\nplugin: built-in\nimplements:\n  # keyvalue, soon\n");
-    assert!(b.claims.is_empty());
-}
-
-const REDIS_INSTANCE: &str = r#"backend: redis
-plugin: { command: [redis-plugin] }
-implements: [keyvalue_basic]
-instance:
-  url: "redis://${HOST}:${PORT}"
-  docker: { image: "redis:7", port: 6379, ready_log: "Ready to accept connections" }
-  native:
-    command: ["redis-server", "--port", "${PORT}", "--save", "", "--dir", "${DIR}"]
-    ready_log: Ready to accept connections
-  startup_timeout_ms: 20000
-"#;
-
-#[test]
-fn instance_section() {
-    let b = ok(REDIS_INSTANCE);
-    let i = b.instance.expect("instance parsed");
-    assert_eq!(i.url, "redis://${HOST}:${PORT}");
-    assert_eq!(i.startup_timeout_ms, 20_000);
-    assert_eq!(
-        i.ports,
-        [PortSpec {
-            name: "main".into(),
-            container: ContainerPort::Fixed(6379)
-        }]
+    let dir = Dir::new("dup", &[("a.yaml", A), ("b.yaml", "# the same name\nbackend: a\nplugin: built-in\nimplements: [keyvalue_scan, keyvalue_basic]\n")]);
+    let e = load_dir(&dir.0).expect_err("duplicate must fail");
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(e[0].kind, ErrorKind::DuplicateBackend);
+    assert!(
+        e[0].file.ends_with("b.yaml") && (e[0].line, e[0].column) == (2, 10),
+        "{e:?}"
     );
-    assert_eq!(i.ready, [WaitFor::Port("main".into())]);
-    let log = [WaitFor::Log("Ready to accept connections".into())];
-    assert_eq!(i.docker_ready(), log);
-    assert_eq!(i.native_ready(), log);
-    let d = i.docker.expect("docker");
-    assert_eq!(d.image, "redis:7");
-    assert!(d.args.is_empty() && d.env.is_empty());
-    let n = i.native.expect("native");
-    assert_eq!(n.command[0], "redis-server");
-    assert_eq!(n.command[4], "", "an empty argument stays an argument");
-    assert!(n.init.is_empty() && n.env.is_empty() && n.setup.is_none());
-}
-
-#[test]
-fn instance_defaults() {
-    let b = ok("backend: pg\nplugin: { command: [pg-plugin] }\nimplements: [keyvalue_basic]\ninstance:\n  url: postgres://${HOST}:${PORT}/db\n  native: { command: \"postgres -p ${PORT}\" }\n");
-    let i = b.instance.expect("instance");
-    assert_eq!(i.native_ready(), [WaitFor::Port("main".into())]);
-    assert_eq!(i.ports[0].container, ContainerPort::SameAsHost);
-    assert_eq!(i.startup_timeout_ms, DEFAULT_INSTANCE_TIMEOUT_MS);
-    assert!(i.docker.is_none());
-    let n = i.native.expect("native");
-    assert_eq!(n.command, ["postgres", "-p", "${PORT}"]);
-    assert_eq!(n.ready, None);
     assert_eq!(
-        ok("backend: m\nplugin: built-in\nimplements: [keyvalue_basic]\n").instance,
-        None
+        e[0].message,
+        "backend `a` is already declared in a.yaml; backend names must be unique"
     );
 }
 
 #[test]
-fn misspelt_instance_fields_are_errors_with_the_line() {
-    let text = REDIS_INSTANCE.replace("port: 6379", "prot: 6379");
-    let e = errs(&text);
-    assert_eq!(
-        e[0],
-        "b.yaml:6:31: unknown docker field `prot`; did you mean `port`?"
+fn every_mistake_of_every_file_at_once() {
+    let dir = Dir::new(
+        "all",
+        &[
+            (
+                "a.yaml",
+                "backend: a\nplugin: built-in\nimplements: [keyvalue_basik]\n",
+            ),
+            ("b.yaml", "backend: b\nimplements: [keyvalue_basic]\n"),
+        ],
     );
-    let text = REDIS_INSTANCE.replace("    ready_log: Ready", "    ready_logs: Ready");
-    assert_eq!(
-        errs(&text),
-        ["b.yaml:9:5: unknown native field `ready_logs`; did you mean `ready_log`?"]
-    );
-    let text = REDIS_INSTANCE.replace("  startup_timeout_ms", "  startup_timeout");
-    assert_eq!(
-        errs(&text),
-        ["b.yaml:10:3: unknown instance field `startup_timeout`; did you mean `startup_timeout_ms`?"]
-    );
-    let e = errs(
-        "backend: m\nplugin: { command: [p] }\nimplements: [keyvalue_basic]\ninstanse:\n  url: x\n",
-    );
-    assert_eq!(
-        e,
-        ["b.yaml:4:1: unknown field `instanse`; did you mean `instance`?"]
-    );
+    let e = load_dir(&dir.0).expect_err("two files, two mistakes");
+    let kinds: Vec<_> = e.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, [ErrorKind::UnknownInterface, ErrorKind::NoPlugin]);
 }
 
 #[test]
-fn incomplete_instance_sections() {
-    let e = errs("backend: m\nplugin: { command: [p] }\nimplements: [keyvalue_basic]\ninstance:\n  docker: { image: x, port: 1 }\n");
+fn a_missing_directory_or_unreadable_file() {
+    let e = load_dir(Path::new("/nonexistent/prism/registry")).expect_err("missing dir");
+    assert_eq!(e[0].kind, ErrorKind::Io);
     assert!(
-        e[0].starts_with("b.yaml:4:1: `instance` needs `url:"),
+        e[0].message
+            .starts_with("cannot read the registry directory: "),
         "{e:?}"
     );
-    let e = errs("backend: m\nplugin: { command: [p] }\nimplements: [keyvalue_basic]\ninstance:\n  url: x\n  docker: { image: x }\n");
-    assert!(
-        e[0].starts_with("b.yaml:6:3: `docker` needs `port:"),
-        "{e:?}"
-    );
-    let e = errs("backend: m\nplugin: { command: [p] }\nimplements: [keyvalue_basic]\ninstance:\n  url: x\n  native: { command: [] }\n");
-    assert!(
-        e[0].starts_with("b.yaml:6:13: `native` needs `command:"),
-        "{e:?}"
-    );
-    let e =
-        errs("backend: m\nplugin: built-in\nimplements: [keyvalue_basic]\ninstance:\n  url: x\n");
-    assert!(e[0].contains("cannot receive it"), "{e:?}");
-}
-
-const POSTGRES_INSTANCE: &str = r#"backend: pg
-plugin: { command: [pg-plugin] }
-implements: [keyvalue_basic]
-instance:
-  url: "postgres://postgres@${HOST}:${PORT}/prism"
-  ports: { main: 5432, metrics: same }
-  ready:
-    - log: "database system is ready to accept connections"
-    - port: main
-    - command: ["pg_isready", "-h", "${HOST}", "-p", "${PORT}"]
-    - probe: { port: metrics, send: "PING\r\n", expect: "+PONG" }
-  setup:
-    - ["psql", "-h", "${HOST}", "-c", "CREATE DATABASE prism"]
-  docker:
-    image: "postgres:16"
-    args: [postgres, -c, fsync=off]
-    env: { POSTGRES_HOST_AUTH_METHOD: trust }
-    setup: []
-  native:
-    init: [["initdb", "-D", "${DIR}/data"]]
-    command: ["postgres", "-D", "${DIR}/data", "-p", "${PORT}"]
-    env: { LC_ALL: C }
-    ready: [{ port: main }]
-"#;
-
-#[test]
-fn instance_v2_ports_ready_setup_and_overrides() {
-    let i = ok(POSTGRES_INSTANCE).instance.expect("instance");
-    assert_eq!(
-        i.ports,
-        [
-            PortSpec {
-                name: "main".into(),
-                container: ContainerPort::Fixed(5432)
-            },
-            PortSpec {
-                name: "metrics".into(),
-                container: ContainerPort::SameAsHost
-            }
-        ]
-    );
-    assert_eq!(
-        i.ready,
-        [
-            WaitFor::Log("database system is ready to accept connections".into()),
-            WaitFor::Port("main".into()),
-            WaitFor::Command(vec![
-                "pg_isready".into(),
-                "-h".into(),
-                "${HOST}".into(),
-                "-p".into(),
-                "${PORT}".into()
-            ]),
-            WaitFor::Probe {
-                port: "metrics".into(),
-                send: b"PING\r\n".to_vec(),
-                expect: b"+PONG".to_vec()
-            },
-        ]
-    );
-    assert_eq!(i.setup.len(), 1);
-    assert_eq!(i.docker_ready(), i.ready.as_slice());
-    assert!(
-        i.docker_setup().is_empty(),
-        "docker's `setup: []` replaces the instance's"
-    );
-    assert_eq!(i.native_setup(), i.setup.as_slice());
-    assert_eq!(i.native_ready(), [WaitFor::Port("main".into())]);
-    let n = i.native.expect("native");
-    assert_eq!(
-        n.init,
-        [vec!["initdb".to_owned(), "-D".into(), "${DIR}/data".into()]]
-    );
-    assert_eq!(n.env.get("LC_ALL").map(String::as_str), Some("C"));
-    let d = i.docker.expect("docker");
-    assert_eq!(d.args, ["postgres", "-c", "fsync=off"]);
+    let dir = Dir::new("utf8", &[("a.yaml", "")]);
+    std::fs::write(dir.0.join("a.yaml"), b"backend: \xff\n").expect("write");
+    let e = load_dir(&dir.0).expect_err("not UTF-8");
+    assert_eq!(e[0].kind, ErrorKind::Io);
 }
 
 #[test]
-fn instance_v2_mistakes() {
-    let text = POSTGRES_INSTANCE.replace("    - port: main", "    - prot: main");
-    let e = errs(&text);
-    assert_eq!(e.len(), 1, "{e:?}");
-    assert!(
-        e[0].contains("unknown ready condition `prot`; did you mean `port`?"),
-        "{e:?}"
-    );
-    let text = POSTGRES_INSTANCE.replace("- port: main", "- port: db");
-    let e = errs(&text);
-    assert!(
-        e[0].contains("names port `db`, which `ports` does not declare (ports: main, metrics)"),
-        "{e:?}"
-    );
-    let text = POSTGRES_INSTANCE.replace("metrics: same", "metrics: sometimes");
-    let e = errs(&text);
-    assert!(
-        e[0].contains("port `metrics` is a container port (1-65535) or `same`"),
-        "{e:?}"
-    );
-    let text = POSTGRES_INSTANCE.replace("    args:", "    port: 5432\n    args:");
-    let e = errs(&text);
-    assert!(e[0].contains("not both"), "{e:?}");
-    let text = POSTGRES_INSTANCE.replace("    init:", "    inti:");
-    let e = errs(&text);
-    assert!(
-        e[0].contains("unknown native field `inti`; did you mean `init`?"),
-        "{e:?}"
-    );
-    let text = POSTGRES_INSTANCE.replace("  setup:\n    - [", "  setup:\n    - 3\n    - [");
-    let e = errs(&text);
-    assert!(e[0].contains("`setup` is a list of commands"), "{e:?}");
-}
-
-#[test]
-fn builtin_plugin_forms() {
-    let b = ok("backend: mem2\nplugin: { builtin: memstore }\nimplements: [keyvalue_basic]\n");
+fn sources_load_without_the_file_system() {
+    let sources = vec![
+        Source {
+            path: "registry/backends/b.yaml".into(),
+            text: B.into(),
+        },
+        Source {
+            path: "registry/backends/a.yaml".into(),
+            text: A.into(),
+        },
+    ];
+    let reg = load_sources(Path::new("/nowhere"), sources).unwrap_or_else(|e| panic!("{e:#?}"));
+    assert_eq!(names(&reg), ["a", "b"]);
     assert_eq!(
-        b.plugin,
-        PluginSpec::BuiltIn {
-            name: "memstore".into()
-        }
-    );
-    let e = errs("backend: mem2\nplugin: prism-meilisearch:v1.0.0\nimplements: [keyvalue_basic]\n");
-    assert!(
-        e[0].starts_with(
-            "b.yaml:2:1: `plugin: prism-meilisearch:v1.0.0` names no way to start the plugin"
-        ),
-        "{e:?}"
+        reg.backend("a").map(|b| b.file.clone()),
+        Some(PathBuf::from("registry/backends/a.yaml"))
     );
 }

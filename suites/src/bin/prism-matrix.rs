@@ -4,18 +4,16 @@
 //! prism-matrix [--registry DIR] [--backend NAME]... [--markdown FILE]
 //! ```
 //!
-//! Exits 1 when a claimed interface fails. With `GITHUB_STEP_SUMMARY` set, the Markdown table is
-//! appended to the CI job summary too.
+//! Exits 1 when a claimed interface fails (any failure kind, a panicked or lost case included).
+//! With `GITHUB_STEP_SUMMARY` set, the Markdown table is appended to the CI job summary too.
 
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use prism_registry::ClaimStatus;
-use prism_suite::catalogue;
-use prism_suite::harness::{self, run_case, runtime};
-use prism_suite::report::{Cell, Report};
+use prism_suite::report::{markdown, text};
+use prism_suite::runner::{runtime, RerunTarget, Runner};
 
 use prism_suites as _;
 
@@ -54,28 +52,43 @@ fn args() -> Result<Args, String> {
     })
 }
 
+fn runner(args: &Args) -> Result<Runner, String> {
+    let registry = prism_registry::load_dir(&args.registry).map_err(|errors| {
+        errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    })?;
+    if let Some(unknown) = args.backends.iter().find(|b| registry.backend(b).is_none()) {
+        return Err(format!(
+            "no backend `{unknown}` in {}",
+            args.registry.display()
+        ));
+    }
+    Ok(Runner::builder()
+        .registry(Arc::new(registry))
+        .from_env()
+        .map_err(|e| e.to_string())?
+        .rerun_target(RerunTarget::compliance())
+        .build())
+}
+
 fn main() -> ExitCode {
-    let args = match args() {
+    let (args, runner) = match args().and_then(|a| runner(&a).map(|r| (a, r))) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("prism-matrix: {e}");
             return ExitCode::from(2);
         }
     };
-    let registry = match harness::registry(&args.registry) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("prism-matrix: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let report = runtime().block_on(run(&args, &registry));
+    let backends: Vec<&str> = args.backends.iter().map(String::as_str).collect();
+    let plan = runner.plan(&backends);
+    let report = runtime().block_on(runner.run(&plan));
 
-    print!("{}", report.text());
-    for failure in report.failures() {
-        eprintln!("\n{failure}");
-    }
-    let md = report.markdown();
+    print!("{}", text::matrix(&report));
+    eprint!("{}", text::failures(&report));
+    let md = markdown::matrix(&report);
     if let Some(path) = &args.markdown {
         if let Err(e) = std::fs::create_dir_all(path.parent().unwrap_or(path))
             .and_then(|()| std::fs::write(path, &md))
@@ -93,48 +106,5 @@ fn main() -> ExitCode {
             eprintln!("prism-matrix: cannot append to GITHUB_STEP_SUMMARY: {e}");
         }
     }
-    if report.failed() {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    }
-}
-
-async fn run(args: &Args, registry: &prism_registry::Registry) -> Report {
-    let mut report = Report::default();
-    for backend in &registry.backends {
-        if !args.backends.is_empty() && !args.backends.contains(&backend.name) {
-            continue;
-        }
-        let plugin = harness::plugin(&args.registry, &backend.name).await;
-        for claim in &backend.claims {
-            let iface = claim.interface.as_str();
-            let cases = catalogue::cases_of(iface);
-            let cell = match (&plugin, claim.status) {
-                (_, ClaimStatus::Planned) => Some(Cell::Planned),
-                (Err(e), _) => Some(Cell::Unavailable(e.clone())),
-                _ if cases.is_empty() => Some(Cell::NoSuite),
-                (Ok(_), ClaimStatus::Implemented) => None,
-            };
-            if let Some(cell) = cell {
-                report.set(&backend.name, iface, cell);
-                continue;
-            }
-            let Ok(plugin) = &plugin else { continue };
-            let mut set = tokio::task::JoinSet::new();
-            for case in cases {
-                let (plugin, name) = (Arc::clone(plugin), backend.name.clone());
-                set.spawn(async move { run_case(&name, &plugin, case).await });
-            }
-            let mut outcomes = Vec::new();
-            while let Some(done) = set.join_next().await {
-                match done {
-                    Ok(o) => outcomes.push(o),
-                    Err(e) => eprintln!("prism-matrix: a case task panicked: {e}"),
-                }
-            }
-            report.ran(&backend.name, iface, &outcomes);
-        }
-    }
-    report
+    ExitCode::from(u8::try_from(report.exit_code()).unwrap_or(1))
 }

@@ -499,4 +499,55 @@ pub mod document_query {
         );
         Ok(())
     }
+
+    /// A dotted path never indexes into an array: `tags.0` finds nothing, even where `tags[0]` exists.
+    pub async fn path_does_not_index_arrays(cx: &mut Case) -> CaseResult {
+        people(cx).await?;
+        for op in [FilterOp::Eq, FilterOp::Gt, FilterOp::Lt] {
+            check_eq!(
+                matching(cx, vec![cond("tags.0", op, json!("a"))]).await?,
+                Vec::<String>::new(),
+                "tags.0 {op:?} \"a\""
+            );
+        }
+        check_eq!(
+            matching(cx, vec![cond("tags.0", FilterOp::Ne, json!("a"))]).await?,
+            ids(&["p1", "p2", "p3", "p4", "p5", "p6"]),
+            "tags.0 NE \"a\" (the path finds nothing anywhere)"
+        );
+        Ok(())
+    }
+
+    /// Strings compare and sort in byte order, not by locale: "B" < "a" < "b" < "é".
+    pub async fn strings_compare_in_byte_order(cx: &mut Case) -> CaseResult {
+        insert_all(
+            cx,
+            COLL,
+            &[
+                ("w1", json!({"word": "b"})),
+                ("w2", json!({"word": "é"})),
+                ("w3", json!({"word": "B"})),
+                ("w4", json!({"word": "a"})),
+                ("w5", json!({"word": "ab"})),
+                ("w6", json!({"word": "A"})),
+            ],
+        )
+        .await?;
+        check_eq!(
+            find(cx, Vec::new(), vec![asc("word")], 0).await?,
+            ids(&["w6", "w3", "w4", "w5", "w1", "w2"]),
+            "sorted by word ascending (byte order: A B a ab b é)"
+        );
+        check_eq!(
+            matching(cx, vec![cond("word", FilterOp::Gt, json!("Z"))]).await?,
+            ids(&["w1", "w2", "w4", "w5"]),
+            "word GT \"Z\" (lower case and é sort after upper case)"
+        );
+        check_eq!(
+            matching(cx, vec![cond("word", FilterOp::Lt, json!("a"))]).await?,
+            ids(&["w3", "w6"]),
+            "word LT \"a\""
+        );
+        Ok(())
+    }
 }

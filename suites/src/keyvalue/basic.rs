@@ -386,4 +386,25 @@ pub mod keyvalue_basic {
     pub async fn concurrent_history_is_linearizable(cx: &mut Case) -> CaseResult {
         crate::linearizable::keyvalue_basic(cx).await
     }
+
+    /// A key is every character of its UTF-8, NUL included: `a\0b`, `a\0` and `a` are three keys.
+    pub async fn nul_inside_a_key_is_part_of_it(cx: &mut Case) -> CaseResult {
+        let mut kv = cx.keyvalue_basic();
+        let keys = ["a\0b", "a\0", "a", "\0"];
+        for (i, key) in keys.iter().enumerate() {
+            kv.set(cx.req(set_req(*key, format!("nul-{i}").into_bytes())))
+                .await?;
+        }
+        for (i, key) in keys.iter().enumerate() {
+            let got = kv.get(cx.req(get_req(*key))).await?;
+            check_eq!(
+                String::from_utf8_lossy(&got.into_inner().value),
+                format!("nul-{i}"),
+                "Get {key:?}"
+            );
+        }
+        let gone = kv.get(cx.req(get_req("ab"))).await;
+        check_code!(gone, Code::NotFound);
+        Ok(())
+    }
 }

@@ -436,4 +436,33 @@ pub mod keyvalue_scan {
     pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
         crate::isolation::check(cx, &crate::keyvalue::isolated::Scan).await
     }
+
+    /// The prefix is literal: a backslash matches only a backslash (it is `LIKE`'s default escape).
+    pub async fn prefix_is_literal_backslash(cx: &mut Case) -> CaseResult {
+        let matching: Vec<String> = ["a\\", "a\\_x", "a\\\\", "a\\%"]
+            .map(str::to_owned)
+            .to_vec();
+        seed(cx, &matching).await?;
+        seed(
+            cx,
+            &["a_", "a%", "ab", "a", "a/", "a_\\"].map(str::to_owned),
+        )
+        .await?;
+        check_eq!(
+            items(cx, "a\\", 0).await?,
+            expected(&matching),
+            "Scan(prefix \"a\\\\\")"
+        );
+        check_eq!(
+            key_list(cx, "a\\", 0).await?,
+            sorted(&matching),
+            "ScanKeys(prefix \"a\\\\\")"
+        );
+        check_eq!(
+            count_of(cx, "a\\").await?,
+            matching.len() as u64,
+            "Count(prefix \"a\\\\\")"
+        );
+        Ok(())
+    }
 }

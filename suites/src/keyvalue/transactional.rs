@@ -428,4 +428,68 @@ pub mod keyvalue_transactional {
         );
         Ok(())
     }
+
+    /// A commit whose key was only read (never written) and then changed outside is ABORTED.
+    pub async fn read_only_key_changed_aborts(cx: &mut Case) -> CaseResult {
+        put(cx, "txn-guard", b"v0").await?;
+        let mut tx = cx.keyvalue_transactional();
+        let id = begin(cx).await?;
+        let read = tx.txn_get(txn_get(cx, &id, "txn-guard")).await?;
+        check_eq!(read.into_inner().value, b"v0", "TxnGet of the guard key");
+        tx.txn_set(txn_set(cx, &id, "txn-derived", b"from-txn"))
+            .await?;
+        put(cx, "txn-guard", b"changed").await?;
+        let committed = tx.commit(commit(cx, &id)).await;
+        check_code!(committed, Code::Aborted);
+        check_eq!(
+            value_of(cx, "txn-derived").await?,
+            None,
+            "key written by a commit whose read key had changed"
+        );
+        Ok(())
+    }
+
+    /// A commit that read a key as absent, which was then created outside, is ABORTED.
+    pub async fn read_absent_key_created_aborts(cx: &mut Case) -> CaseResult {
+        let mut tx = cx.keyvalue_transactional();
+        let id = begin(cx).await?;
+        let read = tx.txn_get(txn_get(cx, &id, "txn-phantom")).await;
+        check_code!(read, Code::NotFound);
+        tx.txn_set(txn_set(cx, &id, "txn-phantom-side", b"from-txn"))
+            .await?;
+        put(cx, "txn-phantom", b"created-outside").await?;
+        let committed = tx.commit(commit(cx, &id)).await;
+        check_code!(committed, Code::Aborted);
+        check_eq!(
+            value_of(cx, "txn-phantom-side").await?,
+            None,
+            "key written by a commit whose absent read key was created"
+        );
+        Ok(())
+    }
+
+    /// Of two transactions that read and then write one key, the later commit is ABORTED: no lost update.
+    pub async fn concurrent_read_modify_write_loses_no_update(cx: &mut Case) -> CaseResult {
+        put(cx, "txn-counter", b"0").await?;
+        let mut tx = cx.keyvalue_transactional();
+        let first = begin(cx).await?;
+        let second = begin(cx).await?;
+        for id in [&first, &second] {
+            let read = tx.txn_get(txn_get(cx, id, "txn-counter")).await?;
+            check_eq!(read.into_inner().value, b"0", "TxnGet of the counter");
+        }
+        tx.txn_set(txn_set(cx, &first, "txn-counter", b"1 from first"))
+            .await?;
+        tx.txn_set(txn_set(cx, &second, "txn-counter", b"1 from second"))
+            .await?;
+        tx.commit(commit(cx, &first)).await?;
+        let later = tx.commit(commit(cx, &second)).await;
+        check_code!(later, Code::Aborted);
+        check_eq!(
+            value_of(cx, "txn-counter").await?,
+            some(b"1 from first"),
+            "counter after both commits"
+        );
+        Ok(())
+    }
 }

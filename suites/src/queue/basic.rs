@@ -256,4 +256,54 @@ pub mod queue_basic {
     pub async fn concurrent_history_is_linearizable(cx: &mut Case) -> CaseResult {
         crate::linearizable::queue_basic(cx).await
     }
+
+    /// Concurrent Dequeues take distinct messages: none is received twice, none answers empty early.
+    pub async fn concurrent_dequeues_take_distinct_messages(cx: &mut Case) -> CaseResult {
+        const N: usize = 30;
+        for i in 0..N {
+            enqueue(cx, "contended", format!("c{i:02}").as_bytes()).await?;
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..N {
+            let mut q = cx.queue_basic();
+            let req = cx.req(DequeueRequest {
+                queue: "contended".into(),
+                ..Default::default()
+            });
+            tasks.spawn(async move { q.dequeue(req).await });
+        }
+        let mut got = Vec::new();
+        let mut empty = 0usize;
+        while let Some(joined) = tasks.join_next().await {
+            let answer = joined
+                .map_err(|e| CaseError::check(format!("a Dequeue task panicked: {e}")))??
+                .into_inner();
+            match (answer.found, answer.message) {
+                (true, Some(m)) => got.push(String::from_utf8_lossy(&m.payload).into_owned()),
+                (true, None) => {
+                    return Err(CaseError::check(
+                        "Dequeue answered found = true without a message",
+                    ))
+                }
+                (false, _) => empty += 1,
+            }
+        }
+        check_eq!(
+            empty,
+            0usize,
+            "Dequeues answering found = false while {N} messages waited for {N} receivers"
+        );
+        let distinct: BTreeSet<&String> = got.iter().collect();
+        check_eq!(
+            distinct.len(),
+            got.len(),
+            "distinct messages among {} received: {got:?}",
+            got.len()
+        );
+        check!(
+            dequeue(cx, "contended").await?.is_none(),
+            "a message was still queued after {N} Dequeues took {N} messages"
+        );
+        Ok(())
+    }
 }

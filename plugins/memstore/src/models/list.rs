@@ -8,23 +8,15 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use prism_proto::list::list_basic_interface_server::{
-    ListBasicInterface, ListBasicInterfaceServer,
-};
-use prism_proto::list::list_blocking_interface_server::{
-    ListBlockingInterface, ListBlockingInterfaceServer,
-};
-use prism_proto::list::list_indexing_interface_server::{
-    ListIndexingInterface, ListIndexingInterfaceServer,
-};
-use prism_proto::list::list_range_interface_server::{
-    ListRangeInterface, ListRangeInterfaceServer,
-};
+use prism_plugin::{check, Reply};
+use prism_proto::list::list_basic_interface_server::ListBasicInterface;
+use prism_proto::list::list_blocking_interface_server::ListBlockingInterface;
+use prism_proto::list::list_indexing_interface_server::ListIndexingInterface;
+use prism_proto::list::list_range_interface_server::ListRangeInterface;
 use prism_proto::list::*;
 use tokio::sync::Notify;
 use tokio::time::Instant;
-use tonic::transport::server::Router;
-use tonic::{Request, Response, Status};
+use tonic::Status;
 
 use crate::faults::Spaces;
 use crate::Faults;
@@ -53,14 +45,9 @@ pub(crate) const FAULTS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Adds the list services to `router`.
-pub(crate) fn add_services(router: Router, faults: &Faults) -> Router {
-    let svc = ListService::new(faults.clone());
-    router
-        .add_service(sized!(ListBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(ListIndexingInterfaceServer::new(svc.clone())))
-        .add_service(sized!(ListRangeInterfaceServer::new(svc.clone())))
-        .add_service(sized!(ListBlockingInterfaceServer::new(svc)))
+/// The service behind every list interface.
+pub(crate) fn service(faults: &Faults) -> ListService {
+    ListService::new(faults.clone())
 }
 
 /// Which end of a list.
@@ -131,14 +118,12 @@ impl Lists {
 
 /// Serves every list interface from one shared state.
 #[derive(Debug, Clone)]
-struct ListService {
+pub(crate) struct ListService {
     faults: Faults,
     lists: Arc<Mutex<Lists>>,
     /// Woken after every push, for blocked poppers.
     pushed: Arc<Notify>,
 }
-
-type Reply<T> = Result<Response<T>, Status>;
 
 impl ListService {
     fn new(faults: Faults) -> Self {
@@ -157,31 +142,26 @@ impl ListService {
     }
 
     fn push(&self, req: PushRequest, end: End) -> Reply<PushResponse> {
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         if req.values.is_empty() {
             return Err(Status::invalid_argument("a push needs at least one value"));
         }
         let length = self.lock().push(&req.namespace, &req.key, end, req.values);
         self.pushed.notify_waiters();
-        Ok(Response::new(PushResponse {
+        Ok(PushResponse {
             length: to_u64(length),
-        }))
+        })
     }
 
     fn pop(&self, req: PopRequest, end: End) -> Reply<PopResponse> {
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let value = self.lock().pop(&req.namespace, &req.key, end);
-        Ok(Response::new(popped(value)))
+        Ok(popped(value))
     }
 
     async fn blocking_pop(&self, req: BlockingPopRequest, end: End) -> Reply<BlockingPopResponse> {
-        check_key(&req.key)?;
-        if req.timeout_ms <= 0 {
-            return Err(Status::invalid_argument(format!(
-                "timeout_ms must be positive, got {}",
-                req.timeout_ms
-            )));
-        }
+        check::key(&req.key)?;
+        check::positive("timeout_ms", req.timeout_ms)?;
         let deadline = Instant::now()
             .checked_add(Duration::from_millis(req.timeout_ms.unsigned_abs()))
             .ok_or_else(|| {
@@ -193,58 +173,56 @@ impl ListService {
             tokio::pin!(woken);
             woken.as_mut().enable();
             if let Some(value) = self.lock().pop(&req.namespace, &req.key, end) {
-                return Ok(Response::new(BlockingPopResponse { found: true, value }));
+                return Ok(BlockingPopResponse { found: true, value });
             }
             if self.faults.has("list_blocking_pop_returns_at_once")
                 || tokio::time::timeout_at(deadline, woken).await.is_err()
             {
-                return Ok(Response::new(BlockingPopResponse {
+                return Ok(BlockingPopResponse {
                     found: false,
                     value: Vec::new(),
-                }));
+                });
             }
         }
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl ListBasicInterface for ListService {
-    async fn push_left(&self, request: Request<PushRequest>) -> Reply<PushResponse> {
-        self.push(request.into_inner(), End::Left)
+    async fn push_left(&self, req: PushRequest) -> Reply<PushResponse> {
+        self.push(req, End::Left)
     }
 
-    async fn push_right(&self, request: Request<PushRequest>) -> Reply<PushResponse> {
-        self.push(request.into_inner(), End::Right)
+    async fn push_right(&self, req: PushRequest) -> Reply<PushResponse> {
+        self.push(req, End::Right)
     }
 
-    async fn pop_left(&self, request: Request<PopRequest>) -> Reply<PopResponse> {
+    async fn pop_left(&self, req: PopRequest) -> Reply<PopResponse> {
         let end = if self.faults.has("list_pop_left_takes_right") {
             End::Right
         } else {
             End::Left
         };
-        self.pop(request.into_inner(), end)
+        self.pop(req, end)
     }
 
-    async fn pop_right(&self, request: Request<PopRequest>) -> Reply<PopResponse> {
-        self.pop(request.into_inner(), End::Right)
+    async fn pop_right(&self, req: PopRequest) -> Reply<PopResponse> {
+        self.pop(req, End::Right)
     }
 
-    async fn length(&self, request: Request<LengthRequest>) -> Reply<LengthResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn length(&self, req: LengthRequest) -> Reply<LengthResponse> {
+        check::key(&req.key)?;
         let length = self.lock().len(&req.namespace, &req.key);
-        Ok(Response::new(LengthResponse {
+        Ok(LengthResponse {
             length: to_u64(length),
-        }))
+        })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl ListIndexingInterface for ListService {
-    async fn get(&self, request: Request<ListGetRequest>) -> Reply<ListGetResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn get(&self, req: ListGetRequest) -> Reply<ListGetResponse> {
+        check::key(&req.key)?;
         let lists = self.lock();
         let list = lists.get(&req.namespace, &req.key);
         let len = list.map_or(0, VecDeque::len);
@@ -253,51 +231,48 @@ impl ListIndexingInterface for ListService {
             _ if self.faults.has("list_index_out_of_range_ok") => Vec::new(),
             _ => return Err(out_of_range(req.index, len)),
         };
-        Ok(Response::new(ListGetResponse { value }))
+        Ok(ListGetResponse { value })
     }
 
-    async fn set(&self, request: Request<ListSetRequest>) -> Reply<ListSetResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn set(&self, req: ListSetRequest) -> Reply<ListSetResponse> {
+        check::key(&req.key)?;
         let mut lists = self.lock();
         let len = lists.len(&req.namespace, &req.key);
         let slot = position(req.index, len)
             .and_then(|i| lists.get_mut(&req.namespace, &req.key)?.get_mut(i))
             .ok_or_else(|| out_of_range(req.index, len))?;
         *slot = req.value;
-        Ok(Response::new(ListSetResponse {}))
+        Ok(ListSetResponse {})
     }
 
-    async fn insert(&self, request: Request<ListInsertRequest>) -> Reply<ListInsertResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn insert(&self, req: ListInsertRequest) -> Reply<ListInsertResponse> {
+        check::key(&req.key)?;
         let mut lists = self.lock();
         let Some(list) = lists.get_mut(&req.namespace, &req.key) else {
-            return Ok(Response::new(ListInsertResponse {
+            return Ok(ListInsertResponse {
                 found: false,
                 length: 0,
-            }));
+            });
         };
         let Some(at) = list.iter().position(|v| *v == req.pivot) else {
-            return Ok(Response::new(ListInsertResponse {
+            return Ok(ListInsertResponse {
                 found: false,
                 length: to_u64(list.len()),
-            }));
+            });
         };
         list.insert(if req.after { at + 1 } else { at }, req.value);
         // No popper can be waiting on this list: it was not empty.
-        Ok(Response::new(ListInsertResponse {
+        Ok(ListInsertResponse {
             found: true,
             length: to_u64(list.len()),
-        }))
+        })
     }
 
-    async fn remove(&self, request: Request<ListRemoveRequest>) -> Reply<ListRemoveResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn remove(&self, req: ListRemoveRequest) -> Reply<ListRemoveResponse> {
+        check::key(&req.key)?;
         let mut lists = self.lock();
         let Some(list) = lists.get_mut(&req.namespace, &req.key) else {
-            return Ok(Response::new(ListRemoveResponse { removed: 0 }));
+            return Ok(ListRemoveResponse { removed: 0 });
         };
         let limit = match req.count {
             0 => usize::MAX,
@@ -320,17 +295,16 @@ impl ListIndexingInterface for ListService {
             list.remove(*i);
         }
         lists.drop_if_empty(&req.namespace, &req.key);
-        Ok(Response::new(ListRemoveResponse {
+        Ok(ListRemoveResponse {
             removed: to_u64(doomed.len()),
-        }))
+        })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl ListRangeInterface for ListService {
-    async fn get_range(&self, request: Request<GetRangeRequest>) -> Reply<GetRangeResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn get_range(&self, req: GetRangeRequest) -> Reply<GetRangeResponse> {
+        check::key(&req.key)?;
         let lists = self.lock();
         let values = match lists.get(&req.namespace, &req.key) {
             Some(list) => match span(req.start, req.stop, list.len()) {
@@ -346,15 +320,14 @@ impl ListRangeInterface for ListService {
             },
             None => Vec::new(),
         };
-        Ok(Response::new(GetRangeResponse { values }))
+        Ok(GetRangeResponse { values })
     }
 
-    async fn trim(&self, request: Request<TrimRequest>) -> Reply<TrimResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn trim(&self, req: TrimRequest) -> Reply<TrimResponse> {
+        check::key(&req.key)?;
         let mut lists = self.lock();
         let Some(list) = lists.get_mut(&req.namespace, &req.key) else {
-            return Ok(Response::new(TrimResponse { length: 0 }));
+            return Ok(TrimResponse { length: 0 });
         };
         match span(req.start, req.stop, list.len()) {
             Some((first, last)) => {
@@ -365,32 +338,19 @@ impl ListRangeInterface for ListService {
         }
         let length = to_u64(list.len());
         lists.drop_if_empty(&req.namespace, &req.key);
-        Ok(Response::new(TrimResponse { length }))
+        Ok(TrimResponse { length })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl ListBlockingInterface for ListService {
-    async fn blocking_pop_left(
-        &self,
-        request: Request<BlockingPopRequest>,
-    ) -> Reply<BlockingPopResponse> {
-        self.blocking_pop(request.into_inner(), End::Left).await
+    async fn blocking_pop_left(&self, req: BlockingPopRequest) -> Reply<BlockingPopResponse> {
+        self.blocking_pop(req, End::Left).await
     }
 
-    async fn blocking_pop_right(
-        &self,
-        request: Request<BlockingPopRequest>,
-    ) -> Reply<BlockingPopResponse> {
-        self.blocking_pop(request.into_inner(), End::Right).await
+    async fn blocking_pop_right(&self, req: BlockingPopRequest) -> Reply<BlockingPopResponse> {
+        self.blocking_pop(req, End::Right).await
     }
-}
-
-fn check_key(key: &str) -> Result<(), Status> {
-    if key.is_empty() {
-        return Err(Status::invalid_argument("key must not be empty"));
-    }
-    Ok(())
 }
 
 fn popped(value: Option<Vec<u8>>) -> PopResponse {
@@ -502,7 +462,7 @@ mod tests {
             values: values(&["v"]),
         };
         svc.push(push, End::Right).expect("push");
-        let got = popper.await.expect("popper").expect("pop").into_inner();
+        let got = popper.await.expect("popper").expect("pop");
         assert!(got.found);
         assert_eq!(got.value, b"v");
     }
@@ -516,6 +476,6 @@ mod tests {
             timeout_ms: 20,
         };
         let got = svc.blocking_pop(req, End::Right).await.expect("pop");
-        assert!(!got.into_inner().found);
+        assert!(!got.found);
     }
 }

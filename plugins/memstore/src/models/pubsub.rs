@@ -12,26 +12,16 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{ready, Context, Poll};
 
-use prism_proto::pubsub::pub_sub_basic_interface_server::{
-    PubSubBasicInterface, PubSubBasicInterfaceServer,
-};
-use prism_proto::pubsub::pub_sub_filtering_interface_server::{
-    PubSubFilteringInterface, PubSubFilteringInterfaceServer,
-};
-use prism_proto::pubsub::pub_sub_ordering_interface_server::{
-    PubSubOrderingInterface, PubSubOrderingInterfaceServer,
-};
-use prism_proto::pubsub::pub_sub_persistent_interface_server::{
-    PubSubPersistentInterface, PubSubPersistentInterfaceServer,
-};
-use prism_proto::pubsub::pub_sub_wildcards_interface_server::{
-    PubSubWildcardsInterface, PubSubWildcardsInterfaceServer,
-};
+use prism_plugin::{check, Reply};
+use prism_proto::pubsub::pub_sub_basic_interface_server::PubSubBasicInterface;
+use prism_proto::pubsub::pub_sub_filtering_interface_server::PubSubFilteringInterface;
+use prism_proto::pubsub::pub_sub_ordering_interface_server::PubSubOrderingInterface;
+use prism_proto::pubsub::pub_sub_persistent_interface_server::PubSubPersistentInterface;
+use prism_proto::pubsub::pub_sub_wildcards_interface_server::PubSubWildcardsInterface;
 use prism_proto::pubsub::*;
 use tokio::sync::Notify;
 use tokio_stream::Stream;
-use tonic::transport::server::Router;
-use tonic::{Request, Response, Status};
+use tonic::Status;
 
 use crate::faults::Spaces;
 use crate::Faults;
@@ -64,20 +54,14 @@ pub(crate) const FAULTS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Adds the pubsub services to `router`.
-pub(crate) fn add_services(router: Router, faults: &Faults) -> Router {
-    let svc = PubSubService {
+/// The service behind every pubsub interface.
+pub(crate) fn service(faults: &Faults) -> PubSubService {
+    PubSubService {
         state: Arc::new(Mutex::new(State {
             spaces: Spaces::new(faults, "pubsub_namespace_prefix_leak"),
         })),
         faults: faults.clone(),
-    };
-    router
-        .add_service(sized!(PubSubBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(PubSubWildcardsInterfaceServer::new(svc.clone())))
-        .add_service(sized!(PubSubPersistentInterfaceServer::new(svc.clone())))
-        .add_service(sized!(PubSubFilteringInterfaceServer::new(svc.clone())))
-        .add_service(sized!(PubSubOrderingInterfaceServer::new(svc)))
+    }
 }
 
 type Shared = Arc<Mutex<State>>;
@@ -89,7 +73,7 @@ fn lock(state: &Shared) -> MutexGuard<'_, State> {
 
 /// Serves every pubsub interface from one state.
 #[derive(Debug, Clone)]
-struct PubSubService {
+pub(crate) struct PubSubService {
     state: Shared,
     faults: Faults,
 }
@@ -191,9 +175,7 @@ impl PubSubService {
         ordering_key: String,
         kind: Kind,
     ) -> Result<String, Status> {
-        if topic.is_empty() {
-            return Err(Status::invalid_argument("topic must not be empty"));
-        }
+        check::topic(&topic)?;
         let mut state = lock(&self.state);
         let space = state.spaces.entry(namespace).or_default();
         let message = space.new_message(topic, payload, attributes, ordering_key);
@@ -366,31 +348,6 @@ fn pattern_matches(pattern: &[String], tokens: &[&str], star_many: bool) -> bool
     }
 }
 
-/// Splits a pattern into tokens, or says why it is invalid.
-fn parse_pattern(pattern: &str) -> Result<Vec<String>, Status> {
-    let invalid = |why: &str| {
-        Err(Status::invalid_argument(format!(
-            "pattern {pattern:?}: {why}"
-        )))
-    };
-    if pattern.is_empty() {
-        return invalid("must not be empty");
-    }
-    let tokens: Vec<String> = pattern.split('.').map(str::to_owned).collect();
-    for (i, token) in tokens.iter().enumerate() {
-        if token.is_empty() {
-            return invalid("empty token");
-        }
-        if token == ">" && i + 1 != tokens.len() {
-            return invalid("`>` must be the last token");
-        }
-        if token.len() > 1 && (token.contains('*') || token.contains('>')) {
-            return invalid("`*` and `>` must be whole tokens");
-        }
-    }
-    Ok(tokens)
-}
-
 impl State {
     /// Takes the next message for stream `token` of subscription `key`.
     fn pop(&mut self, namespace: &str, key: u64, token: u64) -> Pop {
@@ -429,7 +386,7 @@ type Next = Pin<Box<dyn Future<Output = Option<PubSubMessage>> + Send>>;
 
 /// The server stream of one subscription: pulls from its queue, ends when it is closed or taken
 /// over, and lets go of the subscription when tonic drops it (client cancelled or went away).
-struct SubStream {
+pub(crate) struct SubStream {
     state: Shared,
     namespace: String,
     key: u64,
@@ -491,14 +448,11 @@ impl Drop for SubStream {
     }
 }
 
-type Reply<T> = Result<Response<T>, Status>;
-
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl PubSubBasicInterface for PubSubService {
     type SubscribeStream = SubStream;
 
-    async fn publish(&self, request: Request<PublishRequest>) -> Reply<PublishResponse> {
-        let req = request.into_inner();
+    async fn publish(&self, req: PublishRequest) -> Reply<PublishResponse> {
         let message_id = self.publish(
             req.namespace,
             req.topic,
@@ -507,27 +461,20 @@ impl PubSubBasicInterface for PubSubService {
             String::new(),
             Kind::Plain,
         )?;
-        Ok(Response::new(PublishResponse { message_id }))
+        Ok(PublishResponse { message_id })
     }
 
-    async fn subscribe(&self, request: Request<SubscribeRequest>) -> Reply<Self::SubscribeStream> {
-        let req = request.into_inner();
-        if req.topic.is_empty() {
-            return Err(Status::invalid_argument("topic must not be empty"));
-        }
+    async fn subscribe(&self, req: SubscribeRequest) -> Reply<Self::SubscribeStream> {
+        check::topic(&req.topic)?;
         let stream = self.subscribe(
             req.namespace,
             Selector::Topic(req.topic),
             req.subscription_id,
         )?;
-        Ok(Response::new(stream))
+        Ok(stream)
     }
 
-    async fn unsubscribe(
-        &self,
-        request: Request<UnsubscribeRequest>,
-    ) -> Reply<UnsubscribeResponse> {
-        let req = request.into_inner();
+    async fn unsubscribe(&self, req: UnsubscribeRequest) -> Reply<UnsubscribeResponse> {
         let mut state = lock(&self.state);
         let sub = state
             .spaces
@@ -549,38 +496,36 @@ impl PubSubBasicInterface for PubSubService {
             }
             None => false,
         };
-        Ok(Response::new(UnsubscribeResponse { found }))
+        Ok(UnsubscribeResponse { found })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl PubSubWildcardsInterface for PubSubService {
     type SubscribePatternStream = SubStream;
 
     async fn subscribe_pattern(
         &self,
-        request: Request<SubscribePatternRequest>,
+        req: SubscribePatternRequest,
     ) -> Reply<Self::SubscribePatternStream> {
-        let req = request.into_inner();
-        let pattern = parse_pattern(&req.pattern)?;
+        let pattern = check::pattern(&req.pattern)?;
         let stream = self.subscribe(
             req.namespace,
             Selector::Pattern(pattern),
             req.subscription_id,
         )?;
-        Ok(Response::new(stream))
+        Ok(stream)
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl PubSubPersistentInterface for PubSubService {
     type SubscribeDurableStream = SubStream;
 
     async fn publish_persistent(
         &self,
-        request: Request<PublishPersistentRequest>,
+        req: PublishPersistentRequest,
     ) -> Reply<PublishPersistentResponse> {
-        let req = request.into_inner();
         let message_id = self.publish(
             req.namespace,
             req.topic,
@@ -589,26 +534,22 @@ impl PubSubPersistentInterface for PubSubService {
             String::new(),
             Kind::Persistent,
         )?;
-        Ok(Response::new(PublishPersistentResponse { message_id }))
+        Ok(PublishPersistentResponse { message_id })
     }
 
     async fn subscribe_durable(
         &self,
-        request: Request<SubscribeDurableRequest>,
+        req: SubscribeDurableRequest,
     ) -> Reply<Self::SubscribeDurableStream> {
-        let req = request.into_inner();
         let stream = self.subscribe_durable(req.namespace, req.topic, req.subscriber_name)?;
-        Ok(Response::new(stream))
+        Ok(stream)
     }
 
     async fn get_last_message_id(
         &self,
-        request: Request<GetLastMessageIdRequest>,
+        req: GetLastMessageIdRequest,
     ) -> Reply<GetLastMessageIdResponse> {
-        let req = request.into_inner();
-        if req.topic.is_empty() {
-            return Err(Status::invalid_argument("topic must not be empty"));
-        }
+        check::topic(&req.topic)?;
         let state = lock(&self.state);
         let message_id = state
             .spaces
@@ -621,19 +562,18 @@ impl PubSubPersistentInterface for PubSubService {
                     req.topic
                 ))
             })?;
-        Ok(Response::new(GetLastMessageIdResponse { message_id }))
+        Ok(GetLastMessageIdResponse { message_id })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl PubSubFilteringInterface for PubSubService {
     type SubscribeFilteredStream = SubStream;
 
     async fn publish_with_attributes(
         &self,
-        request: Request<PublishWithAttributesRequest>,
+        req: PublishWithAttributesRequest,
     ) -> Reply<PublishWithAttributesResponse> {
-        let req = request.into_inner();
         let message_id = self.publish(
             req.namespace,
             req.topic,
@@ -642,33 +582,26 @@ impl PubSubFilteringInterface for PubSubService {
             String::new(),
             Kind::Plain,
         )?;
-        Ok(Response::new(PublishWithAttributesResponse { message_id }))
+        Ok(PublishWithAttributesResponse { message_id })
     }
 
     async fn subscribe_filtered(
         &self,
-        request: Request<SubscribeFilteredRequest>,
+        req: SubscribeFilteredRequest,
     ) -> Reply<Self::SubscribeFilteredStream> {
-        let req = request.into_inner();
-        if req.topic.is_empty() {
-            return Err(Status::invalid_argument("topic must not be empty"));
-        }
+        check::topic(&req.topic)?;
         let selector = Selector::Filtered {
             topic: req.topic,
             filter: req.filter,
         };
         let stream = self.subscribe(req.namespace, selector, req.subscription_id)?;
-        Ok(Response::new(stream))
+        Ok(stream)
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl PubSubOrderingInterface for PubSubService {
-    async fn publish_ordered(
-        &self,
-        request: Request<PublishOrderedRequest>,
-    ) -> Reply<PublishOrderedResponse> {
-        let req = request.into_inner();
+    async fn publish_ordered(&self, req: PublishOrderedRequest) -> Reply<PublishOrderedResponse> {
         if req.ordering_key.is_empty() {
             return Err(Status::invalid_argument("ordering_key must not be empty"));
         }
@@ -680,13 +613,14 @@ impl PubSubOrderingInterface for PubSubService {
             req.ordering_key,
             Kind::Plain,
         )?;
-        Ok(Response::new(PublishOrderedResponse { message_id }))
+        Ok(PublishOrderedResponse { message_id })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tonic::Request;
 
     use tokio_stream::StreamExt;
 
@@ -698,7 +632,7 @@ mod tests {
     }
 
     fn matches(pattern: &str, topic: &str) -> bool {
-        let pattern = parse_pattern(pattern).expect("valid pattern");
+        let pattern = check::pattern(pattern).expect("valid pattern");
         let tokens: Vec<&str> = topic.split('.').collect();
         pattern_matches(&pattern, &tokens, false)
     }
@@ -738,7 +672,7 @@ mod tests {
     #[test]
     fn invalid_patterns_are_rejected() {
         for pattern in ["", "a..b", "a.", "a.>.b", "a*", "b>", ">x"] {
-            assert!(parse_pattern(pattern).is_err(), "{pattern:?} accepted");
+            assert!(check::pattern(pattern).is_err(), "{pattern:?} accepted");
         }
     }
 

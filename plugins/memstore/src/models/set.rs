@@ -9,17 +9,13 @@ use std::collections::{BTreeSet, HashMap};
 use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use prism_proto::set::set_basic_interface_server::{SetBasicInterface, SetBasicInterfaceServer};
-use prism_proto::set::set_cardinality_interface_server::{
-    SetCardinalityInterface, SetCardinalityInterfaceServer,
-};
-use prism_proto::set::set_operations_interface_server::{
-    SetOperationsInterface, SetOperationsInterfaceServer,
-};
-use prism_proto::set::set_random_interface_server::{SetRandomInterface, SetRandomInterfaceServer};
+use prism_plugin::{check, Reply};
+use prism_proto::set::set_basic_interface_server::SetBasicInterface;
+use prism_proto::set::set_cardinality_interface_server::SetCardinalityInterface;
+use prism_proto::set::set_operations_interface_server::SetOperationsInterface;
+use prism_proto::set::set_random_interface_server::SetRandomInterface;
 use prism_proto::set::*;
-use tonic::transport::server::Router;
-use tonic::{Request, Response, Status};
+use tonic::Status;
 
 use crate::faults::Spaces;
 use crate::Faults;
@@ -48,14 +44,9 @@ pub(crate) const FAULTS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Adds the set services to `router`.
-pub(crate) fn add_services(router: Router, faults: &Faults) -> Router {
-    let svc = SetService::new(faults.clone());
-    router
-        .add_service(sized!(SetBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(SetOperationsInterfaceServer::new(svc.clone())))
-        .add_service(sized!(SetCardinalityInterfaceServer::new(svc.clone())))
-        .add_service(sized!(SetRandomInterfaceServer::new(svc)))
+/// The service behind every set interface.
+pub(crate) fn service(faults: &Faults) -> SetService {
+    SetService::new(faults.clone())
 }
 
 type Members = BTreeSet<Vec<u8>>;
@@ -158,12 +149,10 @@ impl Random {
 
 /// Serves every set interface from one shared state.
 #[derive(Debug, Clone)]
-struct SetService {
+pub(crate) struct SetService {
     faults: Faults,
     sets: Arc<Mutex<Sets>>,
 }
-
-type Reply<T> = Result<Response<T>, Status>;
 
 impl SetService {
     fn new(faults: Faults) -> Self {
@@ -182,50 +171,45 @@ impl SetService {
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl SetBasicInterface for SetService {
-    async fn add(&self, request: Request<AddRequest>) -> Reply<AddResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn add(&self, req: AddRequest) -> Reply<AddResponse> {
+        check::key(&req.key)?;
         let added = self.lock().add(&req.namespace, &req.key, req.member)
             || self.faults.has("set_readd_reports_added");
-        Ok(Response::new(AddResponse { added }))
+        Ok(AddResponse { added })
     }
 
-    async fn remove(&self, request: Request<RemoveRequest>) -> Reply<RemoveResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn remove(&self, req: RemoveRequest) -> Reply<RemoveResponse> {
+        check::key(&req.key)?;
         let removed = self.lock().remove(&req.namespace, &req.key, &req.member);
-        Ok(Response::new(RemoveResponse { removed }))
+        Ok(RemoveResponse { removed })
     }
 
-    async fn contains(&self, request: Request<ContainsRequest>) -> Reply<ContainsResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn contains(&self, req: ContainsRequest) -> Reply<ContainsResponse> {
+        check::key(&req.key)?;
         let contains = self
             .lock()
             .get(&req.namespace, &req.key)
             .is_some_and(|members| members.contains(&req.member));
-        Ok(Response::new(ContainsResponse { contains }))
+        Ok(ContainsResponse { contains })
     }
 
-    async fn get_members(&self, request: Request<GetMembersRequest>) -> Reply<GetMembersResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn get_members(&self, req: GetMembersRequest) -> Reply<GetMembersResponse> {
+        check::key(&req.key)?;
         let members = self
             .lock()
             .get(&req.namespace, &req.key)
             .map(|members| members.iter().cloned().collect())
             .unwrap_or_default();
-        Ok(Response::new(GetMembersResponse { members }))
+        Ok(GetMembersResponse { members })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl SetOperationsInterface for SetService {
-    async fn union(&self, request: Request<UnionRequest>) -> Reply<UnionResponse> {
-        let req = request.into_inner();
-        check_keys(&req.keys)?;
+    async fn union(&self, req: UnionRequest) -> Reply<UnionResponse> {
+        check::operands(&req.keys)?;
         let sets = self.lock();
         let mut members: Members = sets
             .operands(&req.namespace, &req.keys)
@@ -236,60 +220,57 @@ impl SetOperationsInterface for SetService {
         if self.faults.has("set_union_drops_last_member") {
             members.pop_last();
         }
-        Ok(Response::new(UnionResponse {
+        Ok(UnionResponse {
             members: members.into_iter().collect(),
-        }))
+        })
     }
 
-    async fn intersection(
-        &self,
-        request: Request<IntersectionRequest>,
-    ) -> Reply<IntersectionResponse> {
-        let req = request.into_inner();
-        check_keys(&req.keys)?;
+    async fn intersection(&self, req: IntersectionRequest) -> Reply<IntersectionResponse> {
+        check::operands(&req.keys)?;
         let sets = self.lock();
         let operands = sets.operands(&req.namespace, &req.keys);
-        let (first, rest) = operands.split_first().ok_or_else(no_keys)?;
+        let (first, rest) = operands
+            .split_first()
+            .ok_or_else(|| Status::invalid_argument("keys must name at least one set"))?;
         let members = first
             .iter()
             .filter(|m| rest.iter().all(|other| other.contains(*m)))
             .cloned()
             .collect();
-        Ok(Response::new(IntersectionResponse { members }))
+        Ok(IntersectionResponse { members })
     }
 
-    async fn difference(&self, request: Request<DifferenceRequest>) -> Reply<DifferenceResponse> {
-        let req = request.into_inner();
-        check_keys(&req.keys)?;
+    async fn difference(&self, req: DifferenceRequest) -> Reply<DifferenceResponse> {
+        check::operands(&req.keys)?;
         let sets = self.lock();
         let operands = sets.operands(&req.namespace, &req.keys);
-        let (first, rest) = operands.split_first().ok_or_else(no_keys)?;
+        let (first, rest) = operands
+            .split_first()
+            .ok_or_else(|| Status::invalid_argument("keys must name at least one set"))?;
         let members = first
             .iter()
             .filter(|m| !rest.iter().any(|other| other.contains(*m)))
             .cloned()
             .collect();
-        Ok(Response::new(DifferenceResponse { members }))
+        Ok(DifferenceResponse { members })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl SetCardinalityInterface for SetService {
-    async fn get_size(&self, request: Request<GetSizeRequest>) -> Reply<GetSizeResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn get_size(&self, req: GetSizeRequest) -> Reply<GetSizeResponse> {
+        check::key(&req.key)?;
         let size = self
             .lock()
             .get(&req.namespace, &req.key)
             .map_or(0, BTreeSet::len);
-        Ok(Response::new(GetSizeResponse {
+        Ok(GetSizeResponse {
             size: u64::try_from(size).unwrap_or(u64::MAX),
-        }))
+        })
     }
 
-    async fn is_member(&self, request: Request<IsMemberRequest>) -> Reply<IsMemberResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn is_member(&self, req: IsMemberRequest) -> Reply<IsMemberResponse> {
+        check::key(&req.key)?;
         let prefix_match = self.faults.has("set_is_member_prefix_match");
         let is_member = self
             .lock()
@@ -298,18 +279,17 @@ impl SetCardinalityInterface for SetService {
                 members.contains(&req.member)
                     || (prefix_match && members.iter().any(|m| m.starts_with(&req.member)))
             });
-        Ok(Response::new(IsMemberResponse { is_member }))
+        Ok(IsMemberResponse { is_member })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl SetRandomInterface for SetService {
     async fn get_random_member(
         &self,
-        request: Request<GetRandomMemberRequest>,
+        req: GetRandomMemberRequest,
     ) -> Reply<GetRandomMemberResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let count = check_count(req.count)?;
         let mut sets = self.lock();
         let members = if self.faults.has("set_random_members_repeat") {
@@ -317,47 +297,26 @@ impl SetRandomInterface for SetService {
         } else {
             sets.sample(&req.namespace, &req.key, count)
         };
-        Ok(Response::new(GetRandomMemberResponse { members }))
+        Ok(GetRandomMemberResponse { members })
     }
 
     async fn pop_random_member(
         &self,
-        request: Request<PopRandomMemberRequest>,
+        req: PopRandomMemberRequest,
     ) -> Reply<PopRandomMemberResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let count = check_count(req.count)?;
         let mut sets = self.lock();
         let members = sets.sample(&req.namespace, &req.key, count);
         for member in &members {
             sets.remove(&req.namespace, &req.key, member);
         }
-        Ok(Response::new(PopRandomMemberResponse { members }))
+        Ok(PopRandomMemberResponse { members })
     }
-}
-
-fn check_key(key: &str) -> Result<(), Status> {
-    if key.is_empty() {
-        return Err(Status::invalid_argument("key must not be empty"));
-    }
-    Ok(())
-}
-
-fn check_keys(keys: &[String]) -> Result<(), Status> {
-    if keys.is_empty() {
-        return Err(no_keys());
-    }
-    keys.iter().try_for_each(|key| check_key(key))
-}
-
-fn no_keys() -> Status {
-    Status::invalid_argument("at least one key is needed")
 }
 
 fn check_count(count: u32) -> Result<usize, Status> {
-    if count == 0 {
-        return Err(Status::invalid_argument("count must be positive"));
-    }
+    check::positive("count", count.into())?;
     Ok(usize::try_from(count).unwrap_or(usize::MAX))
 }
 

@@ -7,24 +7,14 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use prism_proto::sortedset::sorted_set_basic_interface_server::{
-    SortedSetBasicInterface, SortedSetBasicInterfaceServer,
-};
-use prism_proto::sortedset::sorted_set_lex_interface_server::{
-    SortedSetLexInterface, SortedSetLexInterfaceServer,
-};
-use prism_proto::sortedset::sorted_set_operations_interface_server::{
-    SortedSetOperationsInterface, SortedSetOperationsInterfaceServer,
-};
-use prism_proto::sortedset::sorted_set_range_interface_server::{
-    SortedSetRangeInterface, SortedSetRangeInterfaceServer,
-};
-use prism_proto::sortedset::sorted_set_rank_interface_server::{
-    SortedSetRankInterface, SortedSetRankInterfaceServer,
-};
+use prism_plugin::{check, Reply};
+use prism_proto::sortedset::sorted_set_basic_interface_server::SortedSetBasicInterface;
+use prism_proto::sortedset::sorted_set_lex_interface_server::SortedSetLexInterface;
+use prism_proto::sortedset::sorted_set_operations_interface_server::SortedSetOperationsInterface;
+use prism_proto::sortedset::sorted_set_range_interface_server::SortedSetRangeInterface;
+use prism_proto::sortedset::sorted_set_rank_interface_server::SortedSetRankInterface;
 use prism_proto::sortedset::*;
-use tonic::transport::server::Router;
-use tonic::{Request, Response, Status};
+use tonic::Status;
 
 use crate::faults::Spaces;
 use crate::Faults;
@@ -77,37 +67,19 @@ struct State {
 
 /// Serves every sortedset interface from one shared state.
 #[derive(Debug, Clone)]
-struct SortedSetService {
+pub(crate) struct SortedSetService {
     state: Arc<Mutex<State>>,
     faults: Faults,
 }
 
-type Reply<T> = Result<Response<T>, Status>;
-
-/// Adds the sortedset services to `router`.
-pub(crate) fn add_services(router: Router, faults: &Faults) -> Router {
-    let svc = SortedSetService {
+/// The service behind every sortedset interface.
+pub(crate) fn service(faults: &Faults) -> SortedSetService {
+    SortedSetService {
         state: Arc::new(Mutex::new(State {
             namespaces: Spaces::new(faults, "sortedset_namespace_prefix_leak"),
             ..State::default()
         })),
         faults: faults.clone(),
-    };
-    router
-        .add_service(sized!(SortedSetBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(SortedSetRangeInterfaceServer::new(svc.clone())))
-        .add_service(sized!(SortedSetRankInterfaceServer::new(svc.clone())))
-        .add_service(sized!(SortedSetOperationsInterfaceServer::new(svc.clone())))
-        .add_service(sized!(SortedSetLexInterfaceServer::new(svc)))
-}
-
-fn non_empty(what: &str, value: &str) -> Result<(), Status> {
-    if value.is_empty() {
-        Err(Status::invalid_argument(format!(
-            "{what} must not be empty"
-        )))
-    } else {
-        Ok(())
     }
 }
 
@@ -217,7 +189,13 @@ impl SortedSetService {
     }
 
     /// The 0-based position of `member` in ascending (or descending) order, if present.
-    fn rank(&self, ns: &str, key: &str, member: &str, reverse: bool) -> Option<u64> {
+    /// Whether `member` is in the set, and its 0-based rank from the bottom (or the top).
+    fn rank(&self, ns: &str, key: &str, member: &str, reverse: bool) -> (bool, u64) {
+        self.position(ns, key, member, reverse)
+            .map_or((false, 0), |rank| (true, rank))
+    }
+
+    fn position(&self, ns: &str, key: &str, member: &str, reverse: bool) -> Option<u64> {
         let mut sorted = self.sorted(ns, key);
         if reverse {
             sorted.reverse();
@@ -240,19 +218,8 @@ impl SortedSetService {
         aggregate: i32,
         intersect: bool,
     ) -> Result<Vec<ScoredMember>, Status> {
-        if keys.is_empty() {
-            return Err(Status::invalid_argument("keys must name at least one set"));
-        }
-        if !weights.is_empty() && weights.len() != keys.len() {
-            return Err(Status::invalid_argument(format!(
-                "{} weights for {} keys",
-                weights.len(),
-                keys.len()
-            )));
-        }
-        if weights.iter().any(|w| w.is_nan()) {
-            return Err(Status::invalid_argument("a weight is NaN"));
-        }
+        check::operands(keys)?;
+        check::weights(weights, keys.len())?;
         let aggregate = ScoreAggregate::try_from(aggregate)
             .map_err(|_| Status::invalid_argument(format!("unknown aggregate {aggregate}")))?;
         let ignore_weights = self.faults.has("union_ignores_weights");
@@ -300,14 +267,13 @@ fn zero_if_nan(x: f64) -> f64 {
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl SortedSetBasicInterface for SortedSetService {
-    async fn add(&self, request: Request<AddRequest>) -> Reply<AddResponse> {
-        let req = request.into_inner();
-        non_empty("key", &req.key)?;
-        non_empty("member", &req.member)?;
-        if req.score.is_nan() && !self.faults.has("nan_score_accepted") {
-            return Err(Status::invalid_argument("score must not be NaN"));
+    async fn add(&self, req: AddRequest) -> Reply<AddResponse> {
+        check::non_empty("key", &req.key)?;
+        check::non_empty("member", &req.member)?;
+        if !self.faults.has("nan_score_accepted") {
+            check::not_nan("score", req.score)?;
         }
         let mut state = self.lock();
         let seq = state.next_seq;
@@ -334,31 +300,29 @@ impl SortedSetBasicInterface for SortedSetService {
                 true
             }
         };
-        Ok(Response::new(AddResponse { added }))
+        Ok(AddResponse { added })
     }
 
-    async fn remove(&self, request: Request<RemoveRequest>) -> Reply<RemoveResponse> {
-        let req = request.into_inner();
-        non_empty("key", &req.key)?;
-        non_empty("member", &req.member)?;
+    async fn remove(&self, req: RemoveRequest) -> Reply<RemoveResponse> {
+        check::non_empty("key", &req.key)?;
+        check::non_empty("member", &req.member)?;
         let mut state = self.lock();
         let Some(sets) = state.namespaces.get_mut(&req.namespace) else {
-            return Ok(Response::new(RemoveResponse { removed: false }));
+            return Ok(RemoveResponse { removed: false });
         };
         let Some(set) = sets.get_mut(&req.key) else {
-            return Ok(Response::new(RemoveResponse { removed: false }));
+            return Ok(RemoveResponse { removed: false });
         };
         let removed = set.remove(&req.member).is_some();
         if set.is_empty() {
             sets.remove(&req.key);
         }
-        Ok(Response::new(RemoveResponse { removed }))
+        Ok(RemoveResponse { removed })
     }
 
-    async fn get_score(&self, request: Request<GetScoreRequest>) -> Reply<GetScoreResponse> {
-        let req = request.into_inner();
-        non_empty("key", &req.key)?;
-        non_empty("member", &req.member)?;
+    async fn get_score(&self, req: GetScoreRequest) -> Reply<GetScoreResponse> {
+        check::non_empty("key", &req.key)?;
+        check::non_empty("member", &req.member)?;
         let state = self.lock();
         let score = state
             .namespaces
@@ -367,15 +331,14 @@ impl SortedSetBasicInterface for SortedSetService {
             .and_then(|set| set.get(&req.member))
             .map(|slot| slot.score)
             .ok_or_else(|| Status::not_found(format!("member {:?} not found", req.member)))?;
-        Ok(Response::new(GetScoreResponse { score }))
+        Ok(GetScoreResponse { score })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl SortedSetRangeInterface for SortedSetService {
-    async fn get_range(&self, request: Request<GetRangeRequest>) -> Reply<GetRangeResponse> {
-        let req = request.into_inner();
-        non_empty("key", &req.key)?;
+    async fn get_range(&self, req: GetRangeRequest) -> Reply<GetRangeResponse> {
+        check::non_empty("key", &req.key)?;
         let mut sorted = self.sorted(&req.namespace, &req.key);
         if req.reverse {
             sorted.reverse();
@@ -391,18 +354,14 @@ impl SortedSetRangeInterface for SortedSetService {
             let (start, stop) = (start as usize, stop as usize);
             sorted.drain(start..=stop).collect()
         };
-        Ok(Response::new(GetRangeResponse { members }))
+        Ok(GetRangeResponse { members })
     }
 
     async fn get_range_by_score(
         &self,
-        request: Request<GetRangeByScoreRequest>,
+        req: GetRangeByScoreRequest,
     ) -> Reply<GetRangeByScoreResponse> {
-        let req = request.into_inner();
-        non_empty("key", &req.key)?;
-        if req.min.is_nan() || req.max.is_nan() {
-            return Err(Status::invalid_argument("score bounds must not be NaN"));
-        }
+        check::valid(&req)?;
         let matching: Vec<ScoredMember> = self
             .sorted(&req.namespace, &req.key)
             .into_iter()
@@ -421,40 +380,28 @@ impl SortedSetRangeInterface for SortedSetService {
             })
             .collect();
         let members = page(matching, req.offset, req.limit);
-        Ok(Response::new(GetRangeByScoreResponse { members }))
+        Ok(GetRangeByScoreResponse { members })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl SortedSetRankInterface for SortedSetService {
-    async fn get_rank(&self, request: Request<GetRankRequest>) -> Reply<GetRankResponse> {
-        let req = request.into_inner();
-        non_empty("key", &req.key)?;
-        let rank = self.rank(&req.namespace, &req.key, &req.member, false);
-        Ok(Response::new(GetRankResponse {
-            found: rank.is_some(),
-            rank: rank.unwrap_or(0),
-        }))
+    async fn get_rank(&self, req: GetRankRequest) -> Reply<GetRankResponse> {
+        check::non_empty("key", &req.key)?;
+        let (found, rank) = self.rank(&req.namespace, &req.key, &req.member, false);
+        Ok(GetRankResponse { found, rank })
     }
 
-    async fn get_reverse_rank(
-        &self,
-        request: Request<GetReverseRankRequest>,
-    ) -> Reply<GetReverseRankResponse> {
-        let req = request.into_inner();
-        non_empty("key", &req.key)?;
-        let rank = self.rank(&req.namespace, &req.key, &req.member, true);
-        Ok(Response::new(GetReverseRankResponse {
-            found: rank.is_some(),
-            rank: rank.unwrap_or(0),
-        }))
+    async fn get_reverse_rank(&self, req: GetReverseRankRequest) -> Reply<GetReverseRankResponse> {
+        check::non_empty("key", &req.key)?;
+        let (found, rank) = self.rank(&req.namespace, &req.key, &req.member, true);
+        Ok(GetReverseRankResponse { found, rank })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl SortedSetOperationsInterface for SortedSetService {
-    async fn union(&self, request: Request<UnionRequest>) -> Reply<UnionResponse> {
-        let req = request.into_inner();
+    async fn union(&self, req: UnionRequest) -> Reply<UnionResponse> {
         let members = self.combine(
             &req.namespace,
             &req.keys,
@@ -462,27 +409,19 @@ impl SortedSetOperationsInterface for SortedSetService {
             req.aggregate,
             false,
         )?;
-        Ok(Response::new(UnionResponse { members }))
+        Ok(UnionResponse { members })
     }
 
-    async fn intersection(
-        &self,
-        request: Request<IntersectionRequest>,
-    ) -> Reply<IntersectionResponse> {
-        let req = request.into_inner();
+    async fn intersection(&self, req: IntersectionRequest) -> Reply<IntersectionResponse> {
         let members = self.combine(&req.namespace, &req.keys, &req.weights, req.aggregate, true)?;
-        Ok(Response::new(IntersectionResponse { members }))
+        Ok(IntersectionResponse { members })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl SortedSetLexInterface for SortedSetService {
-    async fn get_range_by_lex(
-        &self,
-        request: Request<GetRangeByLexRequest>,
-    ) -> Reply<GetRangeByLexResponse> {
-        let req = request.into_inner();
-        non_empty("key", &req.key)?;
+    async fn get_range_by_lex(&self, req: GetRangeByLexRequest) -> Reply<GetRangeByLexResponse> {
+        check::non_empty("key", &req.key)?;
         let inclusive_always = self.faults.has("lex_bounds_inclusive_always");
         let min = LexBound::parse(&req.min, inclusive_always)?;
         let max = LexBound::parse(&req.max, inclusive_always)?;
@@ -493,13 +432,14 @@ impl SortedSetLexInterface for SortedSetService {
             .filter(|m| min.admits_from_below(m) && max.admits_from_above(m))
             .collect();
         let members = page(matching, req.offset, req.limit);
-        Ok(Response::new(GetRangeByLexResponse { members }))
+        Ok(GetRangeByLexResponse { members })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tonic::Request;
 
     fn service(faults: &str) -> SortedSetService {
         SortedSetService {
@@ -589,10 +529,10 @@ mod tests {
     async fn rank_is_zero_based_unless_broken() {
         let svc = service("");
         add(&svc, "x", 5.0).await;
-        assert_eq!(svc.rank("ns", "k", "x", false), Some(0));
-        assert_eq!(svc.rank("ns", "k", "y", false), None);
+        assert_eq!(svc.rank("ns", "k", "x", false), (true, 0));
+        assert_eq!(svc.rank("ns", "k", "y", false), (false, 0));
         let broken = service("rank_from_one");
         add(&broken, "x", 5.0).await;
-        assert_eq!(broken.rank("ns", "k", "x", false), Some(1));
+        assert_eq!(broken.rank("ns", "k", "x", false), (true, 1));
     }
 }

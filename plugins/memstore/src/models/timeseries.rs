@@ -7,21 +7,13 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use prism_proto::timeseries::time_series_aggregation_interface_server::{
-    TimeSeriesAggregationInterface, TimeSeriesAggregationInterfaceServer,
-};
-use prism_proto::timeseries::time_series_basic_interface_server::{
-    TimeSeriesBasicInterface, TimeSeriesBasicInterfaceServer,
-};
-use prism_proto::timeseries::time_series_interpolation_interface_server::{
-    TimeSeriesInterpolationInterface, TimeSeriesInterpolationInterfaceServer,
-};
-use prism_proto::timeseries::time_series_retention_interface_server::{
-    TimeSeriesRetentionInterface, TimeSeriesRetentionInterfaceServer,
-};
+use prism_plugin::{check, Reply};
+use prism_proto::timeseries::time_series_aggregation_interface_server::TimeSeriesAggregationInterface;
+use prism_proto::timeseries::time_series_basic_interface_server::TimeSeriesBasicInterface;
+use prism_proto::timeseries::time_series_interpolation_interface_server::TimeSeriesInterpolationInterface;
+use prism_proto::timeseries::time_series_retention_interface_server::TimeSeriesRetentionInterface;
 use prism_proto::timeseries::*;
-use tonic::transport::server::Router;
-use tonic::{Request, Response, Status};
+use tonic::Status;
 
 use crate::faults::Spaces;
 use crate::Faults;
@@ -71,37 +63,18 @@ struct State {
 
 /// Serves every timeseries interface from one shared state.
 #[derive(Debug, Clone)]
-struct TimeSeriesService {
+pub(crate) struct TimeSeriesService {
     state: Arc<Mutex<State>>,
     faults: Faults,
 }
 
-type Reply<T> = Result<Response<T>, Status>;
-
-/// Adds the timeseries services to `router`.
-pub(crate) fn add_services(router: Router, faults: &Faults) -> Router {
-    let svc = TimeSeriesService {
+/// The service behind every timeseries interface.
+pub(crate) fn service(faults: &Faults) -> TimeSeriesService {
+    TimeSeriesService {
         state: Arc::new(Mutex::new(State {
             namespaces: Spaces::new(faults, "timeseries_namespace_prefix_leak"),
         })),
         faults: faults.clone(),
-    };
-    router
-        .add_service(sized!(TimeSeriesBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(TimeSeriesAggregationInterfaceServer::new(
-            svc.clone()
-        )))
-        .add_service(sized!(TimeSeriesRetentionInterfaceServer::new(svc.clone())))
-        .add_service(sized!(TimeSeriesInterpolationInterfaceServer::new(svc)))
-}
-
-fn non_empty(what: &str, value: &str) -> Result<(), Status> {
-    if value.is_empty() {
-        Err(Status::invalid_argument(format!(
-            "{what} must not be empty"
-        )))
-    } else {
-        Ok(())
     }
 }
 
@@ -224,7 +197,7 @@ impl TimeSeriesService {
         req: InterpolateRequest,
         linear: bool,
     ) -> Result<InterpolateResponse, Status> {
-        non_empty("series", &req.series)?;
+        check::non_empty("series", &req.series)?;
         let points: Vec<(i64, f64)> = {
             let state = self.lock();
             state
@@ -282,11 +255,10 @@ fn extrapolate(points: &[(i64, f64)], t: i64, linear: bool) -> f64 {
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl TimeSeriesBasicInterface for TimeSeriesService {
-    async fn insert(&self, request: Request<InsertRequest>) -> Reply<InsertResponse> {
-        let req = request.into_inner();
-        non_empty("series", &req.series)?;
+    async fn insert(&self, req: InsertRequest) -> Reply<InsertResponse> {
+        check::non_empty("series", &req.series)?;
         if req.value.is_nan() {
             return Err(Status::invalid_argument("value must not be NaN"));
         }
@@ -296,24 +268,22 @@ impl TimeSeriesBasicInterface for TimeSeriesService {
             labels: req.labels,
         };
         TimeSeriesService::insert(self, req.namespace, req.series, point);
-        Ok(Response::new(InsertResponse {}))
+        Ok(InsertResponse {})
     }
 
-    async fn query(&self, request: Request<QueryRequest>) -> Reply<QueryResponse> {
-        let req = request.into_inner();
-        non_empty("series", &req.series)?;
+    async fn query(&self, req: QueryRequest) -> Reply<QueryResponse> {
+        check::non_empty("series", &req.series)?;
         ordered(req.from_ms, req.to_ms)?;
         let points =
             TimeSeriesService::query(self, &req.namespace, &req.series, req.from_ms, req.to_ms);
-        Ok(Response::new(QueryResponse { points }))
+        Ok(QueryResponse { points })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl TimeSeriesAggregationInterface for TimeSeriesService {
-    async fn aggregate(&self, request: Request<AggregateRequest>) -> Reply<AggregateResponse> {
-        let req = request.into_inner();
-        non_empty("series", &req.series)?;
+    async fn aggregate(&self, req: AggregateRequest) -> Reply<AggregateResponse> {
+        check::non_empty("series", &req.series)?;
         let buckets = self.buckets(
             &req.namespace,
             &req.series,
@@ -322,13 +292,12 @@ impl TimeSeriesAggregationInterface for TimeSeriesService {
             req.bucket_ms,
             req.function,
         )?;
-        Ok(Response::new(AggregateResponse { buckets }))
+        Ok(AggregateResponse { buckets })
     }
 
-    async fn rollup(&self, request: Request<RollupRequest>) -> Reply<RollupResponse> {
-        let req = request.into_inner();
-        non_empty("series", &req.series)?;
-        non_empty("destination", &req.destination)?;
+    async fn rollup(&self, req: RollupRequest) -> Reply<RollupResponse> {
+        check::non_empty("series", &req.series)?;
+        check::non_empty("destination", &req.destination)?;
         if req.destination == req.series {
             return Err(Status::invalid_argument(
                 "destination must differ from series",
@@ -351,18 +320,14 @@ impl TimeSeriesAggregationInterface for TimeSeriesService {
             };
             self.insert(req.namespace.clone(), req.destination.clone(), point);
         }
-        Ok(Response::new(RollupResponse { written }))
+        Ok(RollupResponse { written })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl TimeSeriesRetentionInterface for TimeSeriesService {
-    async fn set_retention(
-        &self,
-        request: Request<SetRetentionRequest>,
-    ) -> Reply<SetRetentionResponse> {
-        let req = request.into_inner();
-        non_empty("series", &req.series)?;
+    async fn set_retention(&self, req: SetRetentionRequest) -> Reply<SetRetentionResponse> {
+        check::non_empty("series", &req.series)?;
         if req.retention_ms < 0 {
             return Err(Status::invalid_argument(
                 "retention_ms must not be negative",
@@ -376,12 +341,11 @@ impl TimeSeriesRetentionInterface for TimeSeriesService {
             .entry(req.series)
             .or_default()
             .retention_ms = req.retention_ms;
-        Ok(Response::new(SetRetentionResponse {}))
+        Ok(SetRetentionResponse {})
     }
 
-    async fn compact(&self, request: Request<CompactRequest>) -> Reply<CompactResponse> {
-        let req = request.into_inner();
-        non_empty("series", &req.series)?;
+    async fn compact(&self, req: CompactRequest) -> Reply<CompactResponse> {
+        check::non_empty("series", &req.series)?;
         let boundary_removed = self.faults.has("retention_boundary_removed");
         let mut state = self.lock();
         let Some(series) = state
@@ -389,11 +353,11 @@ impl TimeSeriesRetentionInterface for TimeSeriesService {
             .get_mut(&req.namespace)
             .and_then(|all| all.get_mut(&req.series))
         else {
-            return Ok(Response::new(CompactResponse { removed: 0 }));
+            return Ok(CompactResponse { removed: 0 });
         };
         let newest = series.points.keys().next_back().copied();
         let (Some(newest), true) = (newest, series.retention_ms > 0) else {
-            return Ok(Response::new(CompactResponse { removed: 0 }));
+            return Ok(CompactResponse { removed: 0 });
         };
         let cutoff = newest.saturating_sub(series.retention_ms);
         let before = series.flat().count();
@@ -401,28 +365,20 @@ impl TimeSeriesRetentionInterface for TimeSeriesService {
             .points
             .retain(|t, _| *t > cutoff || (*t == cutoff && !boundary_removed));
         let removed = before - series.flat().count();
-        Ok(Response::new(CompactResponse {
+        Ok(CompactResponse {
             removed: u64::try_from(removed).unwrap_or(u64::MAX),
-        }))
+        })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl TimeSeriesInterpolationInterface for TimeSeriesService {
-    async fn interpolate_linear(
-        &self,
-        request: Request<InterpolateRequest>,
-    ) -> Reply<InterpolateResponse> {
-        Ok(Response::new(self.interpolate(request.into_inner(), true)?))
+    async fn interpolate_linear(&self, req: InterpolateRequest) -> Reply<InterpolateResponse> {
+        self.interpolate(req, true)
     }
 
-    async fn interpolate_step(
-        &self,
-        request: Request<InterpolateRequest>,
-    ) -> Reply<InterpolateResponse> {
-        Ok(Response::new(
-            self.interpolate(request.into_inner(), false)?,
-        ))
+    async fn interpolate_step(&self, req: InterpolateRequest) -> Reply<InterpolateResponse> {
+        self.interpolate(req, false)
     }
 }
 

@@ -9,31 +9,19 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use prism_proto::keyvalue::key_value_basic_interface_server::{
-    KeyValueBasicInterface, KeyValueBasicInterfaceServer,
-};
-use prism_proto::keyvalue::key_value_batch_interface_server::{
-    KeyValueBatchInterface, KeyValueBatchInterfaceServer,
-};
-use prism_proto::keyvalue::key_value_cas_interface_server::{
-    KeyValueCasInterface, KeyValueCasInterfaceServer,
-};
-use prism_proto::keyvalue::key_value_scan_interface_server::{
-    KeyValueScanInterface, KeyValueScanInterfaceServer,
-};
-use prism_proto::keyvalue::key_value_transactional_interface_server::{
-    KeyValueTransactionalInterface, KeyValueTransactionalInterfaceServer,
-};
-use prism_proto::keyvalue::key_value_ttl_interface_server::{
-    KeyValueTtlInterface, KeyValueTtlInterfaceServer,
-};
+use prism_plugin::{check, stream, ItemStream, Reply};
+use prism_proto::keyvalue::key_value_basic_interface_server::KeyValueBasicInterface;
+use prism_proto::keyvalue::key_value_batch_interface_server::KeyValueBatchInterface;
+use prism_proto::keyvalue::key_value_cas_interface_server::KeyValueCasInterface;
+use prism_proto::keyvalue::key_value_scan_interface_server::KeyValueScanInterface;
+use prism_proto::keyvalue::key_value_transactional_interface_server::KeyValueTransactionalInterface;
+use prism_proto::keyvalue::key_value_ttl_interface_server::KeyValueTtlInterface;
 use prism_proto::keyvalue::*;
 use redis::aio::{ConnectionManager, MultiplexedConnection};
 use redis::{AsyncCommands, Script};
-use tonic::transport::server::Router;
-use tonic::{Request, Response, Status};
+use tonic::Status;
 
-use super::common::{check_key, rerr, stream, ItemStream, OrStatus, Reply};
+use super::common::{rerr, OrStatus};
 use crate::{keys, Backend};
 
 const KIND: &str = "kv";
@@ -42,18 +30,9 @@ const KIND: &str = "kv";
 /// (a client that never commits nor rolls back) must not pile up.
 const TXN_IDLE: Duration = Duration::from_secs(600);
 
-/// Adds the keyvalue services to `router`.
-pub(crate) fn add_services(router: Router, backend: &Backend) -> Router {
-    let svc = KeyValueService::new(backend.clone());
-    router
-        .add_service(sized!(KeyValueBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(KeyValueScanInterfaceServer::new(svc.clone())))
-        .add_service(sized!(KeyValueTtlInterfaceServer::new(svc.clone())))
-        .add_service(sized!(KeyValueTransactionalInterfaceServer::new(
-            svc.clone()
-        )))
-        .add_service(sized!(KeyValueBatchInterfaceServer::new(svc.clone())))
-        .add_service(sized!(KeyValueCasInterfaceServer::new(svc)))
+/// The service behind every keyvalue interface.
+pub(crate) fn service(backend: &Backend) -> KeyValueService {
+    KeyValueService::new(backend.clone())
 }
 
 // KEYS[1] the key; ARGV[1] "1" when a value is expected, "0" for "only if absent"; ARGV[2] the
@@ -258,49 +237,44 @@ fn not_found(key: &str) -> Status {
     Status::not_found(format!("key {key:?} not found"))
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl KeyValueBasicInterface for KeyValueService {
-    async fn set(&self, request: Request<SetRequest>) -> Reply<SetResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn set(&self, req: SetRequest) -> Reply<SetResponse> {
+        check::key(&req.key)?;
         let rkey = keys::key(&req.namespace, KIND, &req.key);
         self.conn().set::<_, _, ()>(rkey, req.value).await.st()?;
-        Ok(Response::new(SetResponse {}))
+        Ok(SetResponse {})
     }
 
-    async fn get(&self, request: Request<GetRequest>) -> Reply<GetResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn get(&self, req: GetRequest) -> Reply<GetResponse> {
+        check::key(&req.key)?;
         let rkey = keys::key(&req.namespace, KIND, &req.key);
         let value: Option<Vec<u8>> = self.conn().get(rkey).await.st()?;
         let value = value.ok_or_else(|| not_found(&req.key))?;
-        Ok(Response::new(GetResponse { value }))
+        Ok(GetResponse { value })
     }
 
-    async fn delete(&self, request: Request<DeleteRequest>) -> Reply<DeleteResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn delete(&self, req: DeleteRequest) -> Reply<DeleteResponse> {
+        check::key(&req.key)?;
         let rkey = keys::key(&req.namespace, KIND, &req.key);
         let removed: i64 = self.conn().del(rkey).await.st()?;
-        Ok(Response::new(DeleteResponse { found: removed > 0 }))
+        Ok(DeleteResponse { found: removed > 0 })
     }
 
-    async fn exists(&self, request: Request<ExistsRequest>) -> Reply<ExistsResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn exists(&self, req: ExistsRequest) -> Reply<ExistsResponse> {
+        check::key(&req.key)?;
         let rkey = keys::key(&req.namespace, KIND, &req.key);
         let exists: bool = self.conn().exists(rkey).await.st()?;
-        Ok(Response::new(ExistsResponse { exists }))
+        Ok(ExistsResponse { exists })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl KeyValueScanInterface for KeyValueService {
     type ScanStream = ItemStream<ScanItem>;
     type ScanKeysStream = ItemStream<ScanKeyItem>;
 
-    async fn scan(&self, request: Request<ScanRequest>) -> Reply<Self::ScanStream> {
-        let req = request.into_inner();
+    async fn scan(&self, req: ScanRequest) -> Reply<Self::ScanStream> {
         let pairs = self
             .scan_keys(&req.namespace, &req.prefix, req.limit)
             .await?;
@@ -319,39 +293,29 @@ impl KeyValueScanInterface for KeyValueService {
                 }
             }
         }
-        Ok(Response::new(stream(items)))
+        stream(items)
     }
 
-    async fn scan_keys(&self, request: Request<ScanKeysRequest>) -> Reply<Self::ScanKeysStream> {
-        let req = request.into_inner();
+    async fn scan_keys(&self, req: ScanKeysRequest) -> Reply<Self::ScanKeysStream> {
         let pairs = self
             .scan_keys(&req.namespace, &req.prefix, req.limit)
             .await?;
-        Ok(Response::new(stream(
-            pairs.into_iter().map(|(key, _)| ScanKeyItem { key }),
-        )))
+        stream(pairs.into_iter().map(|(key, _)| ScanKeyItem { key }))
     }
 
-    async fn count(&self, request: Request<CountRequest>) -> Reply<CountResponse> {
-        let req = request.into_inner();
+    async fn count(&self, req: CountRequest) -> Reply<CountResponse> {
         let pairs = self.scan_keys(&req.namespace, &req.prefix, 0).await?;
-        Ok(Response::new(CountResponse {
+        Ok(CountResponse {
             count: pairs.len() as u64,
-        }))
+        })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl KeyValueTtlInterface for KeyValueService {
-    async fn expire(&self, request: Request<ExpireRequest>) -> Reply<ExpireResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
-        if req.ttl_ms <= 0 {
-            return Err(Status::invalid_argument(format!(
-                "ttl_ms must be positive, got {}",
-                req.ttl_ms
-            )));
-        }
+    async fn expire(&self, req: ExpireRequest) -> Reply<ExpireResponse> {
+        check::key(&req.key)?;
+        check::positive("ttl_ms", req.ttl_ms)?;
         let rkey = keys::key(&req.namespace, KIND, &req.key);
         let found: redis::RedisResult<bool> = redis::cmd("PEXPIRE")
             .arg(rkey)
@@ -369,34 +333,32 @@ impl KeyValueTtlInterface for KeyValueService {
             }
             Err(e) => return Err(rerr(e)),
         };
-        Ok(Response::new(ExpireResponse { found }))
+        Ok(ExpireResponse { found })
     }
 
-    async fn get_ttl(&self, request: Request<GetTtlRequest>) -> Reply<GetTtlResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn get_ttl(&self, req: GetTtlRequest) -> Reply<GetTtlResponse> {
+        check::key(&req.key)?;
         let rkey = keys::key(&req.namespace, KIND, &req.key);
         let ttl_ms: i64 = redis::cmd("PTTL")
             .arg(rkey)
             .query_async(&mut self.conn())
             .await
             .st()?;
-        Ok(Response::new(GetTtlResponse { ttl_ms }))
+        Ok(GetTtlResponse { ttl_ms })
     }
 
-    async fn persist(&self, request: Request<PersistRequest>) -> Reply<PersistResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn persist(&self, req: PersistRequest) -> Reply<PersistResponse> {
+        check::key(&req.key)?;
         let rkey = keys::key(&req.namespace, KIND, &req.key);
         let persisted: bool = self.conn().persist(rkey).await.st()?;
-        Ok(Response::new(PersistResponse { persisted }))
+        Ok(PersistResponse { persisted })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl KeyValueTransactionalInterface for KeyValueService {
-    async fn begin(&self, request: Request<BeginRequest>) -> Reply<BeginResponse> {
-        let namespace = request.into_inner().namespace;
+    async fn begin(&self, req: BeginRequest) -> Reply<BeginResponse> {
+        let namespace = req.namespace;
         // WATCH is per connection: each transaction gets its own.
         let conn = self.backend.dedicated(Duration::ZERO).await.st()?;
         self.reap_idle();
@@ -412,12 +374,11 @@ impl KeyValueTransactionalInterface for KeyValueService {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(txn_id.clone(), Arc::new(tokio::sync::Mutex::new(Some(txn))));
-        Ok(Response::new(BeginResponse { txn_id }))
+        Ok(BeginResponse { txn_id })
     }
 
-    async fn txn_set(&self, request: Request<TxnSetRequest>) -> Reply<TxnSetResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn txn_set(&self, req: TxnSetRequest) -> Reply<TxnSetResponse> {
+        check::key(&req.key)?;
         let rkey = keys::key(&req.namespace, KIND, &req.key);
         self.with_txn(&req.namespace, &req.txn_id, async |txn: &mut Txn| {
             txn.touch(&rkey).await?;
@@ -425,12 +386,11 @@ impl KeyValueTransactionalInterface for KeyValueService {
             Ok(())
         })
         .await?;
-        Ok(Response::new(TxnSetResponse {}))
+        Ok(TxnSetResponse {})
     }
 
-    async fn txn_get(&self, request: Request<TxnGetRequest>) -> Reply<TxnGetResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn txn_get(&self, req: TxnGetRequest) -> Reply<TxnGetResponse> {
+        check::key(&req.key)?;
         let rkey = keys::key(&req.namespace, KIND, &req.key);
         let value = self
             .with_txn(&req.namespace, &req.txn_id, async |txn: &mut Txn| {
@@ -438,12 +398,11 @@ impl KeyValueTransactionalInterface for KeyValueService {
             })
             .await?
             .ok_or_else(|| not_found(&req.key))?;
-        Ok(Response::new(TxnGetResponse { value }))
+        Ok(TxnGetResponse { value })
     }
 
-    async fn txn_delete(&self, request: Request<TxnDeleteRequest>) -> Reply<TxnDeleteResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn txn_delete(&self, req: TxnDeleteRequest) -> Reply<TxnDeleteResponse> {
+        check::key(&req.key)?;
         let rkey = keys::key(&req.namespace, KIND, &req.key);
         let found = self
             .with_txn(&req.namespace, &req.txn_id, async |txn: &mut Txn| {
@@ -452,11 +411,10 @@ impl KeyValueTransactionalInterface for KeyValueService {
                 Ok(found)
             })
             .await?;
-        Ok(Response::new(TxnDeleteResponse { found }))
+        Ok(TxnDeleteResponse { found })
     }
 
-    async fn commit(&self, request: Request<CommitRequest>) -> Reply<CommitResponse> {
-        let req = request.into_inner();
+    async fn commit(&self, req: CommitRequest) -> Reply<CommitResponse> {
         let mut txn = self.take_txn(&req.namespace, &req.txn_id).await?;
         let mut pipe = redis::pipe();
         pipe.cmd("MULTI").ignore();
@@ -474,24 +432,22 @@ impl KeyValueTransactionalInterface for KeyValueService {
                 req.txn_id
             )));
         }
-        Ok(Response::new(CommitResponse {}))
+        Ok(CommitResponse {})
     }
 
-    async fn rollback(&self, request: Request<RollbackRequest>) -> Reply<RollbackResponse> {
-        let req = request.into_inner();
+    async fn rollback(&self, req: RollbackRequest) -> Reply<RollbackResponse> {
         let mut txn = self.take_txn(&req.namespace, &req.txn_id).await?;
         // The connection is dropped anyway; UNWATCH is courtesy.
         let _ = redis::cmd("UNWATCH").query_async::<()>(&mut txn.conn).await;
-        Ok(Response::new(RollbackResponse {}))
+        Ok(RollbackResponse {})
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl KeyValueBatchInterface for KeyValueService {
-    async fn batch_set(&self, request: Request<BatchSetRequest>) -> Reply<BatchSetResponse> {
-        let req = request.into_inner();
+    async fn batch_set(&self, req: BatchSetRequest) -> Reply<BatchSetResponse> {
         for e in &req.entries {
-            check_key(&e.key)?;
+            check::key(&e.key)?;
         }
         let written = u32::try_from(req.entries.len()).unwrap_or(u32::MAX);
         if !req.entries.is_empty() {
@@ -502,16 +458,15 @@ impl KeyValueBatchInterface for KeyValueService {
             }
             cmd.query_async::<()>(&mut self.conn()).await.st()?;
         }
-        Ok(Response::new(BatchSetResponse { written }))
+        Ok(BatchSetResponse { written })
     }
 
-    async fn batch_get(&self, request: Request<BatchGetRequest>) -> Reply<BatchGetResponse> {
-        let req = request.into_inner();
+    async fn batch_get(&self, req: BatchGetRequest) -> Reply<BatchGetResponse> {
         for key in &req.keys {
-            check_key(key)?;
+            check::key(key)?;
         }
         if req.keys.is_empty() {
-            return Ok(Response::new(BatchGetResponse::default()));
+            return Ok(BatchGetResponse::default());
         }
         let rkeys: Vec<String> = req
             .keys
@@ -533,19 +488,15 @@ impl KeyValueBatchInterface for KeyValueService {
                 value: value.unwrap_or_default(),
             })
             .collect();
-        Ok(Response::new(BatchGetResponse { results }))
+        Ok(BatchGetResponse { results })
     }
 
-    async fn batch_delete(
-        &self,
-        request: Request<BatchDeleteRequest>,
-    ) -> Reply<BatchDeleteResponse> {
-        let req = request.into_inner();
+    async fn batch_delete(&self, req: BatchDeleteRequest) -> Reply<BatchDeleteResponse> {
         for key in &req.keys {
-            check_key(key)?;
+            check::key(key)?;
         }
         if req.keys.is_empty() {
-            return Ok(Response::new(BatchDeleteResponse::default()));
+            return Ok(BatchDeleteResponse::default());
         }
         // One DEL per key, in order and atomically: each answers for its own key.
         let mut pipe = redis::pipe();
@@ -560,18 +511,14 @@ impl KeyValueBatchInterface for KeyValueService {
             .zip(removed)
             .map(|(key, n)| BatchDeleteResult { key, found: n > 0 })
             .collect();
-        Ok(Response::new(BatchDeleteResponse { results }))
+        Ok(BatchDeleteResponse { results })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl KeyValueCasInterface for KeyValueService {
-    async fn compare_and_swap(
-        &self,
-        request: Request<CompareAndSwapRequest>,
-    ) -> Reply<CompareAndSwapResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn compare_and_swap(&self, req: CompareAndSwapRequest) -> Reply<CompareAndSwapResponse> {
+        check::key(&req.key)?;
         let rkey = keys::key(&req.namespace, KIND, &req.key);
         let (flag, expected) = match &req.expected {
             Some(v) => ("1", v.as_slice()),
@@ -596,15 +543,14 @@ impl KeyValueCasInterface for KeyValueService {
                 .transpose()
                 .map_err(|e| rerr(e.into()))?
         };
-        Ok(Response::new(CompareAndSwapResponse { swapped, current }))
+        Ok(CompareAndSwapResponse { swapped, current })
     }
 
     async fn compare_and_delete(
         &self,
-        request: Request<CompareAndDeleteRequest>,
+        req: CompareAndDeleteRequest,
     ) -> Reply<CompareAndDeleteResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let rkey = keys::key(&req.namespace, KIND, &req.key);
         let deleted: i64 = self
             .cad
@@ -613,8 +559,8 @@ impl KeyValueCasInterface for KeyValueService {
             .invoke_async(&mut self.conn())
             .await
             .st()?;
-        Ok(Response::new(CompareAndDeleteResponse {
+        Ok(CompareAndDeleteResponse {
             deleted: deleted > 0,
-        }))
+        })
     }
 }

@@ -5,38 +5,25 @@
 
 use std::time::{Duration, Instant};
 
-use prism_proto::list::list_basic_interface_server::{
-    ListBasicInterface, ListBasicInterfaceServer,
-};
-use prism_proto::list::list_blocking_interface_server::{
-    ListBlockingInterface, ListBlockingInterfaceServer,
-};
-use prism_proto::list::list_indexing_interface_server::{
-    ListIndexingInterface, ListIndexingInterfaceServer,
-};
-use prism_proto::list::list_range_interface_server::{
-    ListRangeInterface, ListRangeInterfaceServer,
-};
+use prism_plugin::{check, Reply};
+use prism_proto::list::list_basic_interface_server::ListBasicInterface;
+use prism_proto::list::list_blocking_interface_server::ListBlockingInterface;
+use prism_proto::list::list_indexing_interface_server::ListIndexingInterface;
+use prism_proto::list::list_range_interface_server::ListRangeInterface;
 use prism_proto::list::*;
 use redis::aio::ConnectionManager;
-use tonic::transport::server::Router;
-use tonic::{Request, Response, Status};
+use tonic::Status;
 
-use super::common::{check_key, count, OrStatus, Reply};
+use super::common::{count, OrStatus};
 use crate::{keys, Backend};
 
 const KIND: &str = "list";
 
-/// Adds the list services to `router`.
-pub(crate) fn add_services(router: Router, backend: &Backend) -> Router {
-    let svc = ListService {
+/// The service behind every list interface.
+pub(crate) fn service(backend: &Backend) -> ListService {
+    ListService {
         backend: backend.clone(),
-    };
-    router
-        .add_service(sized!(ListBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(ListIndexingInterfaceServer::new(svc.clone())))
-        .add_service(sized!(ListRangeInterfaceServer::new(svc.clone())))
-        .add_service(sized!(ListBlockingInterfaceServer::new(svc)))
+    }
 }
 
 /// Serves every list interface.
@@ -51,7 +38,7 @@ impl ListService {
     }
 
     async fn push(&self, command: &str, req: PushRequest) -> Reply<PushResponse> {
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         if req.values.is_empty() {
             return Err(Status::invalid_argument("a push needs at least one value"));
         }
@@ -61,22 +48,22 @@ impl ListService {
             .query_async(&mut self.conn())
             .await
             .st()?;
-        Ok(Response::new(PushResponse {
+        Ok(PushResponse {
             length: count(length),
-        }))
+        })
     }
 
     async fn pop(&self, command: &str, req: PopRequest) -> Reply<PopResponse> {
-        check_key(&req.key)?;
+        check::key(&req.key)?;
         let value: Option<Vec<u8>> = redis::cmd(command)
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .query_async(&mut self.conn())
             .await
             .st()?;
-        Ok(Response::new(PopResponse {
+        Ok(PopResponse {
             found: value.is_some(),
             value: value.unwrap_or_default(),
-        }))
+        })
     }
 
     async fn blocking_pop(
@@ -84,13 +71,8 @@ impl ListService {
         command: &str,
         req: BlockingPopRequest,
     ) -> Reply<BlockingPopResponse> {
-        check_key(&req.key)?;
-        if req.timeout_ms <= 0 {
-            return Err(Status::invalid_argument(format!(
-                "timeout_ms must be positive, got {}",
-                req.timeout_ms
-            )));
-        }
+        check::key(&req.key)?;
+        check::positive("timeout_ms", req.timeout_ms)?;
         let timeout = Duration::from_millis(req.timeout_ms.unsigned_abs());
         let arrived = Instant::now();
         // A blocked connection serves nothing else: one per call, dropped (closed) after it.
@@ -104,9 +86,9 @@ impl ListService {
         let Some((_, value)) = popped else {
             // Redis rounds its timer; the contract is "no earlier than timeout_ms".
             tokio::time::sleep_until((arrived + timeout).into()).await;
-            return Ok(Response::new(BlockingPopResponse::default()));
+            return Ok(BlockingPopResponse::default());
         };
-        Ok(Response::new(BlockingPopResponse { found: true, value }))
+        Ok(BlockingPopResponse { found: true, value })
     }
 }
 
@@ -115,43 +97,41 @@ fn out_of_range(key: &str, index: i64) -> Status {
     Status::out_of_range(format!("index {index} is outside list {key:?}"))
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl ListBasicInterface for ListService {
-    async fn push_left(&self, request: Request<PushRequest>) -> Reply<PushResponse> {
-        self.push("LPUSH", request.into_inner()).await
+    async fn push_left(&self, req: PushRequest) -> Reply<PushResponse> {
+        self.push("LPUSH", req).await
     }
 
-    async fn push_right(&self, request: Request<PushRequest>) -> Reply<PushResponse> {
-        self.push("RPUSH", request.into_inner()).await
+    async fn push_right(&self, req: PushRequest) -> Reply<PushResponse> {
+        self.push("RPUSH", req).await
     }
 
-    async fn pop_left(&self, request: Request<PopRequest>) -> Reply<PopResponse> {
-        self.pop("LPOP", request.into_inner()).await
+    async fn pop_left(&self, req: PopRequest) -> Reply<PopResponse> {
+        self.pop("LPOP", req).await
     }
 
-    async fn pop_right(&self, request: Request<PopRequest>) -> Reply<PopResponse> {
-        self.pop("RPOP", request.into_inner()).await
+    async fn pop_right(&self, req: PopRequest) -> Reply<PopResponse> {
+        self.pop("RPOP", req).await
     }
 
-    async fn length(&self, request: Request<LengthRequest>) -> Reply<LengthResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn length(&self, req: LengthRequest) -> Reply<LengthResponse> {
+        check::key(&req.key)?;
         let length: i64 = redis::cmd("LLEN")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .query_async(&mut self.conn())
             .await
             .st()?;
-        Ok(Response::new(LengthResponse {
+        Ok(LengthResponse {
             length: count(length),
-        }))
+        })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl ListIndexingInterface for ListService {
-    async fn get(&self, request: Request<ListGetRequest>) -> Reply<ListGetResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn get(&self, req: ListGetRequest) -> Reply<ListGetResponse> {
+        check::key(&req.key)?;
         let value: Option<Vec<u8>> = redis::cmd("LINDEX")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .arg(req.index)
@@ -159,12 +139,11 @@ impl ListIndexingInterface for ListService {
             .await
             .st()?;
         let value = value.ok_or_else(|| out_of_range(&req.key, req.index))?;
-        Ok(Response::new(ListGetResponse { value }))
+        Ok(ListGetResponse { value })
     }
 
-    async fn set(&self, request: Request<ListSetRequest>) -> Reply<ListSetResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn set(&self, req: ListSetRequest) -> Reply<ListSetResponse> {
+        check::key(&req.key)?;
         let done: redis::RedisResult<()> = redis::cmd("LSET")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .arg(req.index)
@@ -172,7 +151,7 @@ impl ListIndexingInterface for ListService {
             .query_async(&mut self.conn())
             .await;
         match done {
-            Ok(()) => Ok(Response::new(ListSetResponse {})),
+            Ok(()) => Ok(ListSetResponse {}),
             // "ERR no such key" (missing list) and "ERR index out of range".
             Err(e)
                 if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::ResponseError) =>
@@ -183,9 +162,8 @@ impl ListIndexingInterface for ListService {
         }
     }
 
-    async fn insert(&self, request: Request<ListInsertRequest>) -> Reply<ListInsertResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn insert(&self, req: ListInsertRequest) -> Reply<ListInsertResponse> {
+        check::key(&req.key)?;
         let rkey = keys::key(&req.namespace, KIND, &req.key);
         let mut pipe = redis::pipe();
         pipe.atomic()
@@ -197,15 +175,14 @@ impl ListIndexingInterface for ListService {
             .cmd("LLEN")
             .arg(&rkey);
         let (inserted, length): (i64, i64) = pipe.query_async(&mut self.conn()).await.st()?;
-        Ok(Response::new(ListInsertResponse {
+        Ok(ListInsertResponse {
             found: inserted > 0,
             length: count(length),
-        }))
+        })
     }
 
-    async fn remove(&self, request: Request<ListRemoveRequest>) -> Reply<ListRemoveResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn remove(&self, req: ListRemoveRequest) -> Reply<ListRemoveResponse> {
+        check::key(&req.key)?;
         let removed: i64 = redis::cmd("LREM")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .arg(req.count)
@@ -213,17 +190,16 @@ impl ListIndexingInterface for ListService {
             .query_async(&mut self.conn())
             .await
             .st()?;
-        Ok(Response::new(ListRemoveResponse {
+        Ok(ListRemoveResponse {
             removed: count(removed),
-        }))
+        })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl ListRangeInterface for ListService {
-    async fn get_range(&self, request: Request<GetRangeRequest>) -> Reply<GetRangeResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn get_range(&self, req: GetRangeRequest) -> Reply<GetRangeResponse> {
+        check::key(&req.key)?;
         let values: Vec<Vec<u8>> = redis::cmd("LRANGE")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .arg(req.start)
@@ -231,12 +207,11 @@ impl ListRangeInterface for ListService {
             .query_async(&mut self.conn())
             .await
             .st()?;
-        Ok(Response::new(GetRangeResponse { values }))
+        Ok(GetRangeResponse { values })
     }
 
-    async fn trim(&self, request: Request<TrimRequest>) -> Reply<TrimResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn trim(&self, req: TrimRequest) -> Reply<TrimResponse> {
+        check::key(&req.key)?;
         let rkey = keys::key(&req.namespace, KIND, &req.key);
         let mut pipe = redis::pipe();
         pipe.atomic()
@@ -248,25 +223,19 @@ impl ListRangeInterface for ListService {
             .cmd("LLEN")
             .arg(&rkey);
         let (length,): (i64,) = pipe.query_async(&mut self.conn()).await.st()?;
-        Ok(Response::new(TrimResponse {
+        Ok(TrimResponse {
             length: count(length),
-        }))
+        })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl ListBlockingInterface for ListService {
-    async fn blocking_pop_left(
-        &self,
-        request: Request<BlockingPopRequest>,
-    ) -> Reply<BlockingPopResponse> {
-        self.blocking_pop("BLPOP", request.into_inner()).await
+    async fn blocking_pop_left(&self, req: BlockingPopRequest) -> Reply<BlockingPopResponse> {
+        self.blocking_pop("BLPOP", req).await
     }
 
-    async fn blocking_pop_right(
-        &self,
-        request: Request<BlockingPopRequest>,
-    ) -> Reply<BlockingPopResponse> {
-        self.blocking_pop("BRPOP", request.into_inner()).await
+    async fn blocking_pop_right(&self, req: BlockingPopRequest) -> Reply<BlockingPopResponse> {
+        self.blocking_pop("BRPOP", req).await
     }
 }

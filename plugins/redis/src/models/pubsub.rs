@@ -13,20 +13,16 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use prism_proto::pubsub::pub_sub_basic_interface_server::{
-    PubSubBasicInterface, PubSubBasicInterfaceServer,
-};
-use prism_proto::pubsub::pub_sub_wildcards_interface_server::{
-    PubSubWildcardsInterface, PubSubWildcardsInterfaceServer,
-};
+use prism_plugin::{check, Reply};
+use prism_proto::pubsub::pub_sub_basic_interface_server::PubSubBasicInterface;
+use prism_proto::pubsub::pub_sub_wildcards_interface_server::PubSubWildcardsInterface;
 use prism_proto::pubsub::*;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::UnboundedReceiverStream;
 use tokio_stream::StreamExt;
-use tonic::transport::server::Router;
-use tonic::{Request, Response, Status};
+use tonic::Status;
 
-use super::common::{OrStatus, Reply};
+use super::common::OrStatus;
 use crate::{keys, Backend};
 
 const TOPIC: &str = "topic";
@@ -34,15 +30,12 @@ const CONTROL: &str = "pubsub-ctl";
 /// Length of a message id (a hyphenated UUID) at the head of every Redis message.
 const ID_LEN: usize = 36;
 
-/// Adds the pubsub services to `router`.
-pub(crate) fn add_services(router: Router, backend: &Backend) -> Router {
-    let svc = PubSubService {
+/// The service behind every pubsub interface.
+pub(crate) fn service(backend: &Backend) -> PubSubService {
+    PubSubService {
         backend: backend.clone(),
         subs: Arc::default(),
-    };
-    router
-        .add_service(sized!(PubSubBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(PubSubWildcardsInterfaceServer::new(svc)))
+    }
 }
 
 /// A named live subscription: the token that tells it from a later one of the same id, and
@@ -200,27 +193,6 @@ fn decode(topic: &str, body: &[u8]) -> Option<PubSubMessage> {
     })
 }
 
-/// The tokens of a valid pattern; INVALID_ARGUMENT otherwise.
-pub(crate) fn parse_pattern(pattern: &str) -> Result<Vec<String>, Status> {
-    let invalid = |why: &str| Status::invalid_argument(format!("pattern {pattern:?}: {why}"));
-    if pattern.is_empty() {
-        return Err(invalid("empty"));
-    }
-    let tokens: Vec<String> = pattern.split('.').map(str::to_owned).collect();
-    for (i, token) in tokens.iter().enumerate() {
-        if token.is_empty() {
-            return Err(invalid("empty token"));
-        }
-        if token == ">" && i + 1 != tokens.len() {
-            return Err(invalid("`>` is allowed only as the last token"));
-        }
-        if token.len() > 1 && (token.contains('*') || token.contains('>')) {
-            return Err(invalid("`*` and `>` must be whole tokens"));
-        }
-    }
-    Ok(tokens)
-}
-
 /// Whether `topic` matches the pattern `tokens` (`*` one token, `>` one or more trailing ones).
 pub(crate) fn matches(tokens: &[String], topic: &str) -> bool {
     let parts: Vec<&str> = topic.split('.').collect();
@@ -258,20 +230,12 @@ pub(crate) fn glob(ns: &str, tokens: &[String]) -> String {
     )
 }
 
-fn check_topic(topic: &str) -> Result<(), Status> {
-    if topic.is_empty() {
-        return Err(Status::invalid_argument("topic must not be empty"));
-    }
-    Ok(())
-}
-
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl PubSubBasicInterface for PubSubService {
     type SubscribeStream = SubStream;
 
-    async fn publish(&self, request: Request<PublishRequest>) -> Reply<PublishResponse> {
-        let req = request.into_inner();
-        check_topic(&req.topic)?;
+    async fn publish(&self, req: PublishRequest) -> Reply<PublishResponse> {
+        check::topic(&req.topic)?;
         let message_id = uuid::Uuid::new_v4().to_string();
         let mut body = Vec::with_capacity(ID_LEN + req.payload.len());
         body.extend_from_slice(message_id.as_bytes());
@@ -282,12 +246,11 @@ impl PubSubBasicInterface for PubSubService {
             .query_async::<i64>(&mut self.backend.conn.clone())
             .await
             .st()?;
-        Ok(Response::new(PublishResponse { message_id }))
+        Ok(PublishResponse { message_id })
     }
 
-    async fn subscribe(&self, request: Request<SubscribeRequest>) -> Reply<Self::SubscribeStream> {
-        let req = request.into_inner();
-        check_topic(&req.topic)?;
+    async fn subscribe(&self, req: SubscribeRequest) -> Reply<Self::SubscribeStream> {
+        check::topic(&req.topic)?;
         let stream = PubSubService::subscribe(
             self,
             req.namespace,
@@ -295,19 +258,15 @@ impl PubSubBasicInterface for PubSubService {
             Target::Topic(req.topic),
         )
         .await?;
-        Ok(Response::new(stream))
+        Ok(stream)
     }
 
-    async fn unsubscribe(
-        &self,
-        request: Request<UnsubscribeRequest>,
-    ) -> Reply<UnsubscribeResponse> {
-        let req = request.into_inner();
+    async fn unsubscribe(&self, req: UnsubscribeRequest) -> Reply<UnsubscribeResponse> {
         let key = (req.namespace, req.subscription_id);
         // The id is free from now on; the stream ends once Redis delivers "close".
         let named = self.lock().by_id.remove(&key);
         let Some(named) = named else {
-            return Ok(Response::new(UnsubscribeResponse { found: false }));
+            return Ok(UnsubscribeResponse { found: false });
         };
         redis::cmd("PUBLISH")
             .arg(&named.control)
@@ -315,20 +274,19 @@ impl PubSubBasicInterface for PubSubService {
             .query_async::<i64>(&mut self.backend.conn.clone())
             .await
             .st()?;
-        Ok(Response::new(UnsubscribeResponse { found: true }))
+        Ok(UnsubscribeResponse { found: true })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl PubSubWildcardsInterface for PubSubService {
     type SubscribePatternStream = SubStream;
 
     async fn subscribe_pattern(
         &self,
-        request: Request<SubscribePatternRequest>,
+        req: SubscribePatternRequest,
     ) -> Reply<Self::SubscribePatternStream> {
-        let req = request.into_inner();
-        let tokens = parse_pattern(&req.pattern)?;
+        let tokens = check::pattern(&req.pattern)?;
         let stream = PubSubService::subscribe(
             self,
             req.namespace,
@@ -336,7 +294,7 @@ impl PubSubWildcardsInterface for PubSubService {
             Target::Pattern(tokens),
         )
         .await?;
-        Ok(Response::new(stream))
+        Ok(stream)
     }
 }
 
@@ -345,7 +303,7 @@ mod tests {
     use super::*;
 
     fn m(pattern: &str, topic: &str) -> bool {
-        matches(&parse_pattern(pattern).expect("valid"), topic)
+        matches(&check::pattern(pattern).expect("valid"), topic)
     }
 
     #[test]
@@ -367,15 +325,15 @@ mod tests {
     #[test]
     fn invalid_patterns_are_rejected() {
         for bad in ["", "a..b", "a.", ".a", "a.>.b", "a*", "b>", "*a"] {
-            assert!(parse_pattern(bad).is_err(), "{bad:?}");
+            assert!(check::pattern(bad).is_err(), "{bad:?}");
         }
     }
 
     #[test]
     fn globs_escape_literals_and_keep_the_namespace() {
-        let tokens = parse_pattern("a*b.*.>").err();
+        let tokens = check::pattern("a*b.*.>").err();
         assert!(tokens.is_some());
-        let tokens = parse_pattern("x[1].*.>").expect("valid");
+        let tokens = check::pattern("x[1].*.>").expect("valid");
         assert_eq!(glob("n?s", &tokens), "{n\\?s}:topic:x\\[1\\].*.*");
     }
 }

@@ -3,34 +3,25 @@
 //! Redis answers members in no particular order; the protos ask for byte order, so members are
 //! sorted in the plugin.
 
-use prism_proto::set::set_basic_interface_server::{SetBasicInterface, SetBasicInterfaceServer};
-use prism_proto::set::set_cardinality_interface_server::{
-    SetCardinalityInterface, SetCardinalityInterfaceServer,
-};
-use prism_proto::set::set_operations_interface_server::{
-    SetOperationsInterface, SetOperationsInterfaceServer,
-};
-use prism_proto::set::set_random_interface_server::{SetRandomInterface, SetRandomInterfaceServer};
+use prism_plugin::{check, Reply};
+use prism_proto::set::set_basic_interface_server::SetBasicInterface;
+use prism_proto::set::set_cardinality_interface_server::SetCardinalityInterface;
+use prism_proto::set::set_operations_interface_server::SetOperationsInterface;
+use prism_proto::set::set_random_interface_server::SetRandomInterface;
 use prism_proto::set::*;
 use redis::aio::ConnectionManager;
-use tonic::transport::server::Router;
-use tonic::{Request, Response, Status};
+use tonic::Status;
 
-use super::common::{check_key, count, OrStatus, Reply};
+use super::common::{count, OrStatus};
 use crate::{keys, Backend};
 
 const KIND: &str = "set";
 
-/// Adds the set services to `router`.
-pub(crate) fn add_services(router: Router, backend: &Backend) -> Router {
-    let svc = SetService {
+/// The service behind every set interface.
+pub(crate) fn service(backend: &Backend) -> SetService {
+    SetService {
         backend: backend.clone(),
-    };
-    router
-        .add_service(sized!(SetBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(SetOperationsInterfaceServer::new(svc.clone())))
-        .add_service(sized!(SetCardinalityInterfaceServer::new(svc.clone())))
-        .add_service(sized!(SetRandomInterfaceServer::new(svc)))
+    }
 }
 
 /// Serves every set interface.
@@ -51,10 +42,7 @@ impl SetService {
         ns: &str,
         names: &[String],
     ) -> Result<Vec<Vec<u8>>, Status> {
-        if names.is_empty() {
-            return Err(Status::invalid_argument("keys must name at least one set"));
-        }
-        names.iter().try_for_each(|k| check_key(k))?;
+        check::operands(names)?;
         let rkeys: Vec<String> = names.iter().map(|k| keys::key(ns, KIND, k)).collect();
         let members: Vec<Vec<u8>> = redis::cmd(command)
             .arg(rkeys)
@@ -72,10 +60,8 @@ impl SetService {
         key: &str,
         n: u32,
     ) -> Result<Vec<Vec<u8>>, Status> {
-        check_key(key)?;
-        if n == 0 {
-            return Err(Status::invalid_argument("count must be positive"));
-        }
+        check::key(key)?;
+        check::positive("count", n.into())?;
         redis::cmd(command)
             .arg(keys::key(ns, KIND, key))
             .arg(n)
@@ -91,132 +77,118 @@ fn sorted(mut members: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
     members
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl SetBasicInterface for SetService {
-    async fn add(&self, request: Request<AddRequest>) -> Reply<AddResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn add(&self, req: AddRequest) -> Reply<AddResponse> {
+        check::key(&req.key)?;
         let added: i64 = redis::cmd("SADD")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .arg(req.member)
             .query_async(&mut self.conn())
             .await
             .st()?;
-        Ok(Response::new(AddResponse { added: added > 0 }))
+        Ok(AddResponse { added: added > 0 })
     }
 
-    async fn remove(&self, request: Request<RemoveRequest>) -> Reply<RemoveResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn remove(&self, req: RemoveRequest) -> Reply<RemoveResponse> {
+        check::key(&req.key)?;
         let removed: i64 = redis::cmd("SREM")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .arg(req.member)
             .query_async(&mut self.conn())
             .await
             .st()?;
-        Ok(Response::new(RemoveResponse {
+        Ok(RemoveResponse {
             removed: removed > 0,
-        }))
+        })
     }
 
-    async fn contains(&self, request: Request<ContainsRequest>) -> Reply<ContainsResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn contains(&self, req: ContainsRequest) -> Reply<ContainsResponse> {
+        check::key(&req.key)?;
         let contains: bool = redis::cmd("SISMEMBER")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .arg(req.member)
             .query_async(&mut self.conn())
             .await
             .st()?;
-        Ok(Response::new(ContainsResponse { contains }))
+        Ok(ContainsResponse { contains })
     }
 
-    async fn get_members(&self, request: Request<GetMembersRequest>) -> Reply<GetMembersResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn get_members(&self, req: GetMembersRequest) -> Reply<GetMembersResponse> {
+        check::key(&req.key)?;
         let members: Vec<Vec<u8>> = redis::cmd("SMEMBERS")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .query_async(&mut self.conn())
             .await
             .st()?;
-        Ok(Response::new(GetMembersResponse {
+        Ok(GetMembersResponse {
             members: sorted(members),
-        }))
+        })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl SetOperationsInterface for SetService {
-    async fn union(&self, request: Request<UnionRequest>) -> Reply<UnionResponse> {
-        let req = request.into_inner();
+    async fn union(&self, req: UnionRequest) -> Reply<UnionResponse> {
         let members = self.combine("SUNION", &req.namespace, &req.keys).await?;
-        Ok(Response::new(UnionResponse { members }))
+        Ok(UnionResponse { members })
     }
 
-    async fn intersection(
-        &self,
-        request: Request<IntersectionRequest>,
-    ) -> Reply<IntersectionResponse> {
-        let req = request.into_inner();
+    async fn intersection(&self, req: IntersectionRequest) -> Reply<IntersectionResponse> {
         let members = self.combine("SINTER", &req.namespace, &req.keys).await?;
-        Ok(Response::new(IntersectionResponse { members }))
+        Ok(IntersectionResponse { members })
     }
 
-    async fn difference(&self, request: Request<DifferenceRequest>) -> Reply<DifferenceResponse> {
-        let req = request.into_inner();
+    async fn difference(&self, req: DifferenceRequest) -> Reply<DifferenceResponse> {
         let members = self.combine("SDIFF", &req.namespace, &req.keys).await?;
-        Ok(Response::new(DifferenceResponse { members }))
+        Ok(DifferenceResponse { members })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl SetCardinalityInterface for SetService {
-    async fn get_size(&self, request: Request<GetSizeRequest>) -> Reply<GetSizeResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn get_size(&self, req: GetSizeRequest) -> Reply<GetSizeResponse> {
+        check::key(&req.key)?;
         let size: i64 = redis::cmd("SCARD")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .query_async(&mut self.conn())
             .await
             .st()?;
-        Ok(Response::new(GetSizeResponse { size: count(size) }))
+        Ok(GetSizeResponse { size: count(size) })
     }
 
-    async fn is_member(&self, request: Request<IsMemberRequest>) -> Reply<IsMemberResponse> {
-        let req = request.into_inner();
-        check_key(&req.key)?;
+    async fn is_member(&self, req: IsMemberRequest) -> Reply<IsMemberResponse> {
+        check::key(&req.key)?;
         let is_member: bool = redis::cmd("SISMEMBER")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .arg(req.member)
             .query_async(&mut self.conn())
             .await
             .st()?;
-        Ok(Response::new(IsMemberResponse { is_member }))
+        Ok(IsMemberResponse { is_member })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl SetRandomInterface for SetService {
     async fn get_random_member(
         &self,
-        request: Request<GetRandomMemberRequest>,
+        req: GetRandomMemberRequest,
     ) -> Reply<GetRandomMemberResponse> {
-        let req = request.into_inner();
         // A positive count makes SRANDMEMBER answer distinct members.
         let members = self
             .random("SRANDMEMBER", &req.namespace, &req.key, req.count)
             .await?;
-        Ok(Response::new(GetRandomMemberResponse { members }))
+        Ok(GetRandomMemberResponse { members })
     }
 
     async fn pop_random_member(
         &self,
-        request: Request<PopRandomMemberRequest>,
+        req: PopRandomMemberRequest,
     ) -> Reply<PopRandomMemberResponse> {
-        let req = request.into_inner();
         let members = self
             .random("SPOP", &req.namespace, &req.key, req.count)
             .await?;
-        Ok(Response::new(PopRandomMemberResponse { members }))
+        Ok(PopRandomMemberResponse { members })
     }
 }

@@ -3,42 +3,26 @@
 //! Redis orders equal scores by member bytes, as the protos ask. The plugin rejects NaN itself
 //! (Redis would too, with a less precise error) and validates lex bounds before Redis sees them.
 
-use prism_proto::sortedset::sorted_set_basic_interface_server::{
-    SortedSetBasicInterface, SortedSetBasicInterfaceServer,
-};
-use prism_proto::sortedset::sorted_set_lex_interface_server::{
-    SortedSetLexInterface, SortedSetLexInterfaceServer,
-};
-use prism_proto::sortedset::sorted_set_operations_interface_server::{
-    SortedSetOperationsInterface, SortedSetOperationsInterfaceServer,
-};
-use prism_proto::sortedset::sorted_set_range_interface_server::{
-    SortedSetRangeInterface, SortedSetRangeInterfaceServer,
-};
-use prism_proto::sortedset::sorted_set_rank_interface_server::{
-    SortedSetRankInterface, SortedSetRankInterfaceServer,
-};
+use prism_plugin::{check, Reply};
+use prism_proto::sortedset::sorted_set_basic_interface_server::SortedSetBasicInterface;
+use prism_proto::sortedset::sorted_set_lex_interface_server::SortedSetLexInterface;
+use prism_proto::sortedset::sorted_set_operations_interface_server::SortedSetOperationsInterface;
+use prism_proto::sortedset::sorted_set_range_interface_server::SortedSetRangeInterface;
+use prism_proto::sortedset::sorted_set_rank_interface_server::SortedSetRankInterface;
 use prism_proto::sortedset::*;
 use redis::aio::ConnectionManager;
-use tonic::transport::server::Router;
-use tonic::{Request, Response, Status};
+use tonic::Status;
 
-use super::common::{non_empty, OrStatus, Reply};
+use super::common::OrStatus;
 use crate::{keys, Backend};
 
 const KIND: &str = "zset";
 
-/// Adds the sortedset services to `router`.
-pub(crate) fn add_services(router: Router, backend: &Backend) -> Router {
-    let svc = SortedSetService {
+/// The service behind every sortedset interface.
+pub(crate) fn service(backend: &Backend) -> SortedSetService {
+    SortedSetService {
         backend: backend.clone(),
-    };
-    router
-        .add_service(sized!(SortedSetBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(SortedSetRangeInterfaceServer::new(svc.clone())))
-        .add_service(sized!(SortedSetRankInterfaceServer::new(svc.clone())))
-        .add_service(sized!(SortedSetOperationsInterfaceServer::new(svc.clone())))
-        .add_service(sized!(SortedSetLexInterfaceServer::new(svc)))
+    }
 }
 
 /// Serves every sortedset interface.
@@ -110,20 +94,8 @@ impl SortedSetService {
         weights: &[f64],
         aggregate: i32,
     ) -> Result<Vec<ScoredMember>, Status> {
-        if names.is_empty() {
-            return Err(Status::invalid_argument("keys must name at least one set"));
-        }
-        names.iter().try_for_each(|k| non_empty("key", k))?;
-        if !weights.is_empty() && weights.len() != names.len() {
-            return Err(Status::invalid_argument(format!(
-                "{} weights for {} keys",
-                weights.len(),
-                names.len()
-            )));
-        }
-        if weights.iter().any(|w| w.is_nan()) {
-            return Err(Status::invalid_argument("a weight is NaN"));
-        }
+        check::operands(names)?;
+        check::weights(weights, names.len())?;
         let aggregate = match ScoreAggregate::try_from(aggregate) {
             Ok(ScoreAggregate::Sum) => "SUM",
             Ok(ScoreAggregate::Min) => "MIN",
@@ -151,15 +123,12 @@ impl SortedSetService {
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl SortedSetBasicInterface for SortedSetService {
-    async fn add(&self, request: Request<AddRequest>) -> Reply<AddResponse> {
-        let req = request.into_inner();
-        non_empty("key", &req.key)?;
-        non_empty("member", &req.member)?;
-        if req.score.is_nan() {
-            return Err(Status::invalid_argument("score must not be NaN"));
-        }
+    async fn add(&self, req: AddRequest) -> Reply<AddResponse> {
+        check::non_empty("key", &req.key)?;
+        check::non_empty("member", &req.member)?;
+        check::not_nan("score", req.score)?;
         let added: i64 = redis::cmd("ZADD")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .arg(score_arg(req.score))
@@ -167,28 +136,26 @@ impl SortedSetBasicInterface for SortedSetService {
             .query_async(&mut self.conn())
             .await
             .st()?;
-        Ok(Response::new(AddResponse { added: added > 0 }))
+        Ok(AddResponse { added: added > 0 })
     }
 
-    async fn remove(&self, request: Request<RemoveRequest>) -> Reply<RemoveResponse> {
-        let req = request.into_inner();
-        non_empty("key", &req.key)?;
-        non_empty("member", &req.member)?;
+    async fn remove(&self, req: RemoveRequest) -> Reply<RemoveResponse> {
+        check::non_empty("key", &req.key)?;
+        check::non_empty("member", &req.member)?;
         let removed: i64 = redis::cmd("ZREM")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .arg(req.member)
             .query_async(&mut self.conn())
             .await
             .st()?;
-        Ok(Response::new(RemoveResponse {
+        Ok(RemoveResponse {
             removed: removed > 0,
-        }))
+        })
     }
 
-    async fn get_score(&self, request: Request<GetScoreRequest>) -> Reply<GetScoreResponse> {
-        let req = request.into_inner();
-        non_empty("key", &req.key)?;
-        non_empty("member", &req.member)?;
+    async fn get_score(&self, req: GetScoreRequest) -> Reply<GetScoreResponse> {
+        check::non_empty("key", &req.key)?;
+        check::non_empty("member", &req.member)?;
         let score: Option<f64> = redis::cmd("ZSCORE")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .arg(&req.member)
@@ -201,15 +168,14 @@ impl SortedSetBasicInterface for SortedSetService {
                 req.member, req.key
             ))
         })?;
-        Ok(Response::new(GetScoreResponse { score }))
+        Ok(GetScoreResponse { score })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl SortedSetRangeInterface for SortedSetService {
-    async fn get_range(&self, request: Request<GetRangeRequest>) -> Reply<GetRangeResponse> {
-        let req = request.into_inner();
-        non_empty("key", &req.key)?;
+    async fn get_range(&self, req: GetRangeRequest) -> Reply<GetRangeResponse> {
+        check::non_empty("key", &req.key)?;
         let mut cmd = redis::cmd("ZRANGE");
         cmd.arg(keys::key(&req.namespace, KIND, &req.key))
             .arg(req.start)
@@ -219,20 +185,16 @@ impl SortedSetRangeInterface for SortedSetService {
         }
         cmd.arg("WITHSCORES");
         let pairs: Vec<(String, f64)> = cmd.query_async(&mut self.conn()).await.st()?;
-        Ok(Response::new(GetRangeResponse {
+        Ok(GetRangeResponse {
             members: scored(pairs),
-        }))
+        })
     }
 
     async fn get_range_by_score(
         &self,
-        request: Request<GetRangeByScoreRequest>,
+        req: GetRangeByScoreRequest,
     ) -> Reply<GetRangeByScoreResponse> {
-        let req = request.into_inner();
-        non_empty("key", &req.key)?;
-        if req.min.is_nan() || req.max.is_nan() {
-            return Err(Status::invalid_argument("score bounds must not be NaN"));
-        }
+        check::valid(&req)?;
         let pairs: Vec<(String, f64)> = redis::cmd("ZRANGEBYSCORE")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .arg(score_bound(req.min, req.min_exclusive))
@@ -244,52 +206,46 @@ impl SortedSetRangeInterface for SortedSetService {
             .query_async(&mut self.conn())
             .await
             .st()?;
-        Ok(Response::new(GetRangeByScoreResponse {
+        Ok(GetRangeByScoreResponse {
             members: scored(pairs),
-        }))
+        })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl SortedSetRankInterface for SortedSetService {
-    async fn get_rank(&self, request: Request<GetRankRequest>) -> Reply<GetRankResponse> {
-        let req = request.into_inner();
-        non_empty("key", &req.key)?;
+    async fn get_rank(&self, req: GetRankRequest) -> Reply<GetRankResponse> {
+        check::non_empty("key", &req.key)?;
         let rank: Option<u64> = redis::cmd("ZRANK")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .arg(req.member)
             .query_async(&mut self.conn())
             .await
             .st()?;
-        Ok(Response::new(GetRankResponse {
+        Ok(GetRankResponse {
             found: rank.is_some(),
             rank: rank.unwrap_or(0),
-        }))
+        })
     }
 
-    async fn get_reverse_rank(
-        &self,
-        request: Request<GetReverseRankRequest>,
-    ) -> Reply<GetReverseRankResponse> {
-        let req = request.into_inner();
-        non_empty("key", &req.key)?;
+    async fn get_reverse_rank(&self, req: GetReverseRankRequest) -> Reply<GetReverseRankResponse> {
+        check::non_empty("key", &req.key)?;
         let rank: Option<u64> = redis::cmd("ZREVRANK")
             .arg(keys::key(&req.namespace, KIND, &req.key))
             .arg(req.member)
             .query_async(&mut self.conn())
             .await
             .st()?;
-        Ok(Response::new(GetReverseRankResponse {
+        Ok(GetReverseRankResponse {
             found: rank.is_some(),
             rank: rank.unwrap_or(0),
-        }))
+        })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl SortedSetOperationsInterface for SortedSetService {
-    async fn union(&self, request: Request<UnionRequest>) -> Reply<UnionResponse> {
-        let req = request.into_inner();
+    async fn union(&self, req: UnionRequest) -> Reply<UnionResponse> {
         let members = self
             .combine(
                 "ZUNION",
@@ -299,14 +255,10 @@ impl SortedSetOperationsInterface for SortedSetService {
                 req.aggregate,
             )
             .await?;
-        Ok(Response::new(UnionResponse { members }))
+        Ok(UnionResponse { members })
     }
 
-    async fn intersection(
-        &self,
-        request: Request<IntersectionRequest>,
-    ) -> Reply<IntersectionResponse> {
-        let req = request.into_inner();
+    async fn intersection(&self, req: IntersectionRequest) -> Reply<IntersectionResponse> {
         let members = self
             .combine(
                 "ZINTER",
@@ -316,18 +268,14 @@ impl SortedSetOperationsInterface for SortedSetService {
                 req.aggregate,
             )
             .await?;
-        Ok(Response::new(IntersectionResponse { members }))
+        Ok(IntersectionResponse { members })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl SortedSetLexInterface for SortedSetService {
-    async fn get_range_by_lex(
-        &self,
-        request: Request<GetRangeByLexRequest>,
-    ) -> Reply<GetRangeByLexResponse> {
-        let req = request.into_inner();
-        non_empty("key", &req.key)?;
+    async fn get_range_by_lex(&self, req: GetRangeByLexRequest) -> Reply<GetRangeByLexResponse> {
+        check::non_empty("key", &req.key)?;
         check_lex_bound(&req.min)?;
         check_lex_bound(&req.max)?;
         let members: Vec<String> = redis::cmd("ZRANGEBYLEX")
@@ -340,7 +288,7 @@ impl SortedSetLexInterface for SortedSetService {
             .query_async(&mut self.conn())
             .await
             .st()?;
-        Ok(Response::new(GetRangeByLexResponse { members }))
+        Ok(GetRangeByLexResponse { members })
     }
 }
 

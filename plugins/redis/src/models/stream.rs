@@ -19,45 +19,30 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use prism_proto::stream::stream_basic_interface_server::{
-    StreamBasicInterface, StreamBasicInterfaceServer,
-};
-use prism_proto::stream::stream_consumer_groups_interface_server::{
-    StreamConsumerGroupsInterface, StreamConsumerGroupsInterfaceServer,
-};
-use prism_proto::stream::stream_replay_interface_server::{
-    StreamReplayInterface, StreamReplayInterfaceServer,
-};
-use prism_proto::stream::stream_retention_interface_server::{
-    StreamRetentionInterface, StreamRetentionInterfaceServer,
-};
+use prism_plugin::{check, stream, ItemStream, Reply};
+use prism_proto::stream::stream_basic_interface_server::StreamBasicInterface;
+use prism_proto::stream::stream_consumer_groups_interface_server::StreamConsumerGroupsInterface;
+use prism_proto::stream::stream_replay_interface_server::StreamReplayInterface;
+use prism_proto::stream::stream_retention_interface_server::StreamRetentionInterface;
 use prism_proto::stream::*;
 use redis::aio::{ConnectionManager, MultiplexedConnection};
 use redis::{Script, Value};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::UnboundedReceiverStream;
-use tonic::transport::server::Router;
-use tonic::{Request, Response, Status};
+use tonic::Status;
 
-use super::common::{count, non_empty, rerr, stream, ItemStream, OrStatus, Reply};
+use super::common::{count, rerr, OrStatus};
 use crate::{keys, Backend};
 
-/// Adds the stream services to `router`.
-pub(crate) fn add_services(router: Router, backend: &Backend) -> Router {
-    let svc = StreamService {
+/// The service behind every stream interface.
+pub(crate) fn service(backend: &Backend) -> StreamService {
+    StreamService {
         backend: backend.clone(),
         live: Arc::default(),
         append: Arc::new(Script::new(APPEND)),
         compact: Arc::new(Script::new(COMPACT)),
         ack: Arc::new(Script::new(ACK)),
-    };
-    router
-        .add_service(sized!(StreamBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(StreamConsumerGroupsInterfaceServer::new(
-            svc.clone()
-        )))
-        .add_service(sized!(StreamReplayInterfaceServer::new(svc.clone())))
-        .add_service(sized!(StreamRetentionInterfaceServer::new(svc)))
+    }
 }
 
 // KEYS[1] stream, KEYS[2] meta; ARGV[1] payload. Answers {offset, timestamp}.
@@ -260,7 +245,7 @@ impl StreamService {
         end: Option<i64>,
         max: u32,
     ) -> Result<Vec<StreamRecord>, Status> {
-        non_empty("stream", name)?;
+        check::non_empty("stream", name)?;
         if start < 0 {
             return Err(Status::invalid_argument(format!(
                 "offset {start} is negative"
@@ -316,13 +301,12 @@ impl StreamService {
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl StreamBasicInterface for StreamService {
     type ReadStream = ItemStream<StreamRecord>;
 
-    async fn append(&self, request: Request<AppendRequest>) -> Reply<AppendResponse> {
-        let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
+    async fn append(&self, req: AppendRequest) -> Reply<AppendResponse> {
+        check::valid(&req)?;
         let k = Keys::new(&req.namespace, &req.stream);
         let (offset, timestamp_ms): (i64, i64) = self
             .append
@@ -332,61 +316,54 @@ impl StreamBasicInterface for StreamService {
             .invoke_async(&mut self.conn())
             .await
             .st()?;
-        Ok(Response::new(AppendResponse {
+        Ok(AppendResponse {
             offset,
             timestamp_ms,
-        }))
+        })
     }
 
-    async fn read(&self, request: Request<ReadRequest>) -> Reply<Self::ReadStream> {
-        let req = request.into_inner();
+    async fn read(&self, req: ReadRequest) -> Reply<Self::ReadStream> {
         let recs = self
             .range(&req.namespace, &req.stream, req.from_offset, None, req.max)
             .await?;
-        Ok(Response::new(stream(recs)))
+        stream(recs)
     }
 
     async fn get_latest_offset(
         &self,
-        request: Request<GetLatestOffsetRequest>,
+        req: GetLatestOffsetRequest,
     ) -> Reply<GetLatestOffsetResponse> {
-        let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
+        check::non_empty("stream", &req.stream)?;
         let next: Option<i64> = redis::cmd("HGET")
             .arg(Keys::new(&req.namespace, &req.stream).meta)
             .arg("next")
             .query_async(&mut self.conn())
             .await
             .st()?;
-        Ok(Response::new(GetLatestOffsetResponse {
+        Ok(GetLatestOffsetResponse {
             latest_offset: next.unwrap_or(0) - 1,
-        }))
+        })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl StreamReplayInterface for StreamService {
     type SeekToOffsetStream = ItemStream<StreamRecord>;
     type SeekToTimestampStream = ItemStream<StreamRecord>;
     type ReplayRangeStream = ItemStream<StreamRecord>;
 
-    async fn seek_to_offset(
-        &self,
-        request: Request<SeekToOffsetRequest>,
-    ) -> Reply<Self::SeekToOffsetStream> {
-        let req = request.into_inner();
+    async fn seek_to_offset(&self, req: SeekToOffsetRequest) -> Reply<Self::SeekToOffsetStream> {
         let recs = self
             .range(&req.namespace, &req.stream, req.offset, None, req.max)
             .await?;
-        Ok(Response::new(stream(recs)))
+        stream(recs)
     }
 
     async fn seek_to_timestamp(
         &self,
-        request: Request<SeekToTimestampRequest>,
+        req: SeekToTimestampRequest,
     ) -> Reply<Self::SeekToTimestampStream> {
-        let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
+        check::non_empty("stream", &req.stream)?;
         let k = Keys::new(&req.namespace, &req.stream);
         let (_, _, recs) = self.snapshot(&k, 0, None, 0).await?;
         let limit = if req.max == 0 {
@@ -400,23 +377,11 @@ impl StreamReplayInterface for StreamService {
             .skip_while(|r| r.timestamp_ms < req.timestamp_ms)
             .take(limit)
             .collect();
-        Ok(Response::new(stream(recs)))
+        stream(recs)
     }
 
-    async fn replay_range(
-        &self,
-        request: Request<ReplayRangeRequest>,
-    ) -> Reply<Self::ReplayRangeStream> {
-        let req = request.into_inner();
-        if req.start_offset < 0 || req.end_offset < 0 {
-            return Err(Status::invalid_argument("offsets must not be negative"));
-        }
-        if req.end_offset < req.start_offset {
-            return Err(Status::invalid_argument(format!(
-                "end_offset {} is before start_offset {}",
-                req.end_offset, req.start_offset
-            )));
-        }
+    async fn replay_range(&self, req: ReplayRangeRequest) -> Reply<Self::ReplayRangeStream> {
+        check::valid(&req)?;
         let recs = self
             .range(
                 &req.namespace,
@@ -426,21 +391,14 @@ impl StreamReplayInterface for StreamService {
                 0,
             )
             .await?;
-        Ok(Response::new(stream(recs)))
+        stream(recs)
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl StreamRetentionInterface for StreamService {
-    async fn set_retention(
-        &self,
-        request: Request<SetRetentionRequest>,
-    ) -> Reply<SetRetentionResponse> {
-        let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
-        if req.max_age_ms < 0 {
-            return Err(Status::invalid_argument("max_age_ms must not be negative"));
-        }
+    async fn set_retention(&self, req: SetRetentionRequest) -> Reply<SetRetentionResponse> {
+        check::valid(&req)?;
         redis::cmd("HSET")
             .arg(Keys::new(&req.namespace, &req.stream).meta)
             .arg("max_records")
@@ -450,15 +408,11 @@ impl StreamRetentionInterface for StreamService {
             .query_async::<()>(&mut self.conn())
             .await
             .st()?;
-        Ok(Response::new(SetRetentionResponse {}))
+        Ok(SetRetentionResponse {})
     }
 
-    async fn get_retention(
-        &self,
-        request: Request<GetRetentionRequest>,
-    ) -> Reply<GetRetentionResponse> {
-        let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
+    async fn get_retention(&self, req: GetRetentionRequest) -> Reply<GetRetentionResponse> {
+        check::valid(&req)?;
         let (max_records, max_age_ms): (Option<u64>, Option<i64>) = redis::cmd("HMGET")
             .arg(Keys::new(&req.namespace, &req.stream).meta)
             .arg("max_records")
@@ -466,15 +420,14 @@ impl StreamRetentionInterface for StreamService {
             .query_async(&mut self.conn())
             .await
             .st()?;
-        Ok(Response::new(GetRetentionResponse {
+        Ok(GetRetentionResponse {
             max_records: max_records.unwrap_or(0),
             max_age_ms: max_age_ms.unwrap_or(0),
-        }))
+        })
     }
 
-    async fn compact(&self, request: Request<CompactRequest>) -> Reply<CompactResponse> {
-        let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
+    async fn compact(&self, req: CompactRequest) -> Reply<CompactResponse> {
+        check::valid(&req)?;
         let k = Keys::new(&req.namespace, &req.stream);
         let (low_watermark, removed): (i64, i64) = self
             .compact
@@ -483,10 +436,10 @@ impl StreamRetentionInterface for StreamService {
             .invoke_async(&mut self.conn())
             .await
             .st()?;
-        Ok(Response::new(CompactResponse {
+        Ok(CompactResponse {
             low_watermark,
             removed: count(removed),
-        }))
+        })
     }
 }
 
@@ -596,17 +549,16 @@ impl Consumer {
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl StreamConsumerGroupsInterface for StreamService {
     type JoinConsumerGroupStream = UnboundedReceiverStream<Result<StreamRecord, Status>>;
 
     async fn create_consumer_group(
         &self,
-        request: Request<CreateConsumerGroupRequest>,
+        req: CreateConsumerGroupRequest,
     ) -> Reply<CreateConsumerGroupResponse> {
-        let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
-        non_empty("group", &req.group)?;
+        check::non_empty("stream", &req.stream)?;
+        check::non_empty("group", &req.group)?;
         let k = Keys::new(&req.namespace, &req.stream);
         let (low, next): (Option<i64>, Option<i64>) = redis::cmd("HMGET")
             .arg(&k.meta)
@@ -626,7 +578,7 @@ impl StreamConsumerGroupsInterface for StreamService {
             .query_async(&mut self.conn())
             .await;
         match created {
-            Ok(()) => Ok(Response::new(CreateConsumerGroupResponse {})),
+            Ok(()) => Ok(CreateConsumerGroupResponse {}),
             Err(e) if e.code() == Some("BUSYGROUP") => Err(Status::already_exists(format!(
                 "stream {:?} already has group {:?}",
                 req.stream, req.group
@@ -637,12 +589,11 @@ impl StreamConsumerGroupsInterface for StreamService {
 
     async fn join_consumer_group(
         &self,
-        request: Request<JoinConsumerGroupRequest>,
+        req: JoinConsumerGroupRequest,
     ) -> Reply<Self::JoinConsumerGroupStream> {
-        let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
-        non_empty("group", &req.group)?;
-        non_empty("consumer", &req.consumer)?;
+        check::non_empty("stream", &req.stream)?;
+        check::non_empty("group", &req.group)?;
+        check::non_empty("consumer", &req.consumer)?;
         self.group(&req.namespace, &req.stream, &req.group).await?;
         let conn = self
             .backend
@@ -684,16 +635,14 @@ impl StreamConsumerGroupsInterface for StreamService {
                 }
             }
         });
-        Ok(Response::new(UnboundedReceiverStream::new(rx)))
+        Ok(UnboundedReceiverStream::new(rx))
     }
 
-    async fn ack(&self, request: Request<AckRequest>) -> Reply<AckResponse> {
-        let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
-        non_empty("group", &req.group)?;
+    async fn ack(&self, req: AckRequest) -> Reply<AckResponse> {
+        check::valid(&req)?;
         self.group(&req.namespace, &req.stream, &req.group).await?;
         if req.offset < 0 {
-            return Ok(Response::new(AckResponse { acked: false }));
+            return Ok(AckResponse { acked: false });
         }
         let k = Keys::new(&req.namespace, &req.stream);
         let n: i64 = self
@@ -705,16 +654,15 @@ impl StreamConsumerGroupsInterface for StreamService {
             .invoke_async(&mut self.conn())
             .await
             .st()?;
-        Ok(Response::new(AckResponse { acked: n > 0 }))
+        Ok(AckResponse { acked: n > 0 })
     }
 
     async fn get_consumer_group_info(
         &self,
-        request: Request<GetConsumerGroupInfoRequest>,
+        req: GetConsumerGroupInfoRequest,
     ) -> Reply<GetConsumerGroupInfoResponse> {
-        let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
-        non_empty("group", &req.group)?;
+        check::non_empty("stream", &req.stream)?;
+        check::non_empty("group", &req.group)?;
         let (delivered_to, pending_count, lowest_pending) =
             self.group(&req.namespace, &req.stream, &req.group).await?;
         let acked: Option<u64> = redis::cmd("HGET")
@@ -730,12 +678,12 @@ impl StreamConsumerGroupsInterface for StreamService {
             .get(&(req.namespace, req.stream, req.group))
             .map(|names| names.iter().cloned().collect())
             .unwrap_or_default();
-        Ok(Response::new(GetConsumerGroupInfoResponse {
+        Ok(GetConsumerGroupInfoResponse {
             consumers,
             pending_count,
             acked_count: acked.unwrap_or(0),
             committed_offset: lowest_pending.map_or(delivered_to, |p| p.min(delivered_to)),
-        }))
+        })
     }
 }
 

@@ -7,19 +7,13 @@ mod json;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use prism_proto::document::document_basic_interface_server::{
-    DocumentBasicInterface, DocumentBasicInterfaceServer,
-};
-use prism_proto::document::document_indexing_interface_server::{
-    DocumentIndexingInterface, DocumentIndexingInterfaceServer,
-};
-use prism_proto::document::document_query_interface_server::{
-    DocumentQueryInterface, DocumentQueryInterfaceServer,
-};
+use prism_plugin::{check, Reply};
+use prism_proto::document::document_basic_interface_server::DocumentBasicInterface;
+use prism_proto::document::document_indexing_interface_server::DocumentIndexingInterface;
+use prism_proto::document::document_query_interface_server::DocumentQueryInterface;
 use prism_proto::document::*;
 use serde_json::Value;
-use tonic::transport::server::Router;
-use tonic::{Request, Response, Status};
+use tonic::Status;
 
 use crate::faults::Spaces;
 use crate::Faults;
@@ -41,19 +35,15 @@ pub(crate) const FAULTS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Adds the document services to `router`.
-pub(crate) fn add_services(router: Router, faults: &Faults) -> Router {
-    let svc = DocumentService {
+/// The service behind every document interface.
+pub(crate) fn service(faults: &Faults) -> DocumentService {
+    DocumentService {
         namespaces: Arc::new(Mutex::new(Spaces::new(
             faults,
             "document_namespace_prefix_leak",
         ))),
         faults: faults.clone(),
-    };
-    router
-        .add_service(sized!(DocumentBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(DocumentQueryInterfaceServer::new(svc.clone())))
-        .add_service(sized!(DocumentIndexingInterfaceServer::new(svc)))
+    }
 }
 
 /// One collection: its documents by id and its indexes (field -> unique).
@@ -88,7 +78,7 @@ type Namespaces = Spaces<HashMap<String, Collection>>;
 
 /// Serves every document interface from one lock-guarded map of namespaces.
 #[derive(Debug, Clone)]
-struct DocumentService {
+pub(crate) struct DocumentService {
     namespaces: Arc<Mutex<Namespaces>>,
     faults: Faults,
 }
@@ -131,10 +121,10 @@ impl DocumentService {
         sort: &[SortKey],
         limit: u32,
     ) -> Result<Vec<(String, Value)>, Status> {
-        require("collection", collection)?;
+        check::non_empty("collection", collection)?;
         let filter = Filter::parse(filter, self.faults.has("filter_missing_field_matches"))?;
         for key in sort {
-            require("sort field", &key.field)?;
+            check::non_empty("sort field", &key.field)?;
         }
         let sort = if self.faults.has("sort_ignored") {
             &[]
@@ -177,18 +167,6 @@ fn document((id, body): (String, Value)) -> Document {
     }
 }
 
-type Reply<T> = Result<Response<T>, Status>;
-
-fn require(what: &str, value: &str) -> Result<(), Status> {
-    if value.is_empty() {
-        Err(Status::invalid_argument(format!(
-            "{what} must not be empty"
-        )))
-    } else {
-        Ok(())
-    }
-}
-
 /// Parses a document body: a JSON object, else INVALID_ARGUMENT.
 fn body(text: &str) -> Result<Value, Status> {
     let value: Value = serde_json::from_str(text)
@@ -211,7 +189,7 @@ impl Filter {
         let conditions = conditions
             .iter()
             .map(|c| {
-                require("condition field", &c.field)?;
+                check::non_empty("condition field", &c.field)?;
                 let op = FilterOp::try_from(c.op)
                     .map_err(|_| Status::invalid_argument(format!("unknown operator {}", c.op)))?;
                 let value: Value = serde_json::from_str(&c.value).map_err(|e| {
@@ -250,11 +228,10 @@ impl Filter {
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl DocumentBasicInterface for DocumentService {
-    async fn insert(&self, request: Request<InsertRequest>) -> Reply<InsertResponse> {
-        let req = request.into_inner();
-        require("collection", &req.collection)?;
+    async fn insert(&self, req: InsertRequest) -> Reply<InsertResponse> {
+        check::non_empty("collection", &req.collection)?;
         let doc = body(&req.json)?;
         let id = if req.id.is_empty() {
             uuid::Uuid::new_v4().simple().to_string()
@@ -274,25 +251,23 @@ impl DocumentBasicInterface for DocumentService {
             c.docs.insert(id.clone(), doc);
             Ok(())
         })?;
-        Ok(Response::new(InsertResponse { id }))
+        Ok(InsertResponse { id })
     }
 
-    async fn get(&self, request: Request<GetRequest>) -> Reply<GetResponse> {
-        let req = request.into_inner();
-        require("collection", &req.collection)?;
+    async fn get(&self, req: GetRequest) -> Reply<GetResponse> {
+        check::non_empty("collection", &req.collection)?;
         let doc = self.read(&req.namespace, &req.collection, |c| {
             c.docs.get(&req.id).cloned()
         });
         let doc =
             doc.ok_or_else(|| Status::not_found(format!("document {:?} not found", req.id)))?;
-        Ok(Response::new(GetResponse {
+        Ok(GetResponse {
             json: doc.to_string(),
-        }))
+        })
     }
 
-    async fn update(&self, request: Request<UpdateRequest>) -> Reply<UpdateResponse> {
-        let req = request.into_inner();
-        require("collection", &req.collection)?;
+    async fn update(&self, req: UpdateRequest) -> Reply<UpdateResponse> {
+        check::non_empty("collection", &req.collection)?;
         let doc = body(&req.json)?;
         let unique_checked = !self.faults.has("unique_index_accepts_duplicates");
         self.write(&req.namespace, &req.collection, |c| {
@@ -308,23 +283,21 @@ impl DocumentBasicInterface for DocumentService {
             c.docs.insert(req.id.clone(), doc);
             Ok(())
         })?;
-        Ok(Response::new(UpdateResponse {}))
+        Ok(UpdateResponse {})
     }
 
-    async fn delete(&self, request: Request<DeleteRequest>) -> Reply<DeleteResponse> {
-        let req = request.into_inner();
-        require("collection", &req.collection)?;
+    async fn delete(&self, req: DeleteRequest) -> Reply<DeleteResponse> {
+        check::non_empty("collection", &req.collection)?;
         let found = self.write(&req.namespace, &req.collection, |c| {
             c.docs.remove(&req.id).is_some()
         });
-        Ok(Response::new(DeleteResponse { found }))
+        Ok(DeleteResponse { found })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl DocumentQueryInterface for DocumentService {
-    async fn find(&self, request: Request<FindRequest>) -> Reply<FindResponse> {
-        let req = request.into_inner();
+    async fn find(&self, req: FindRequest) -> Reply<FindResponse> {
         let documents = self
             .find(
                 &req.namespace,
@@ -336,27 +309,25 @@ impl DocumentQueryInterface for DocumentService {
             .into_iter()
             .map(document)
             .collect();
-        Ok(Response::new(FindResponse { documents }))
+        Ok(FindResponse { documents })
     }
 
-    async fn find_one(&self, request: Request<FindOneRequest>) -> Reply<FindOneResponse> {
-        let req = request.into_inner();
+    async fn find_one(&self, req: FindOneRequest) -> Reply<FindOneResponse> {
         let first = self
             .find(&req.namespace, &req.collection, &req.filter, &req.sort, 1)?
             .pop()
             .map(document);
-        Ok(Response::new(FindOneResponse {
+        Ok(FindOneResponse {
             found: first.is_some(),
             document: first,
-        }))
+        })
     }
 
-    async fn aggregate(&self, request: Request<AggregateRequest>) -> Reply<AggregateResponse> {
-        let req = request.into_inner();
+    async fn aggregate(&self, req: AggregateRequest) -> Reply<AggregateResponse> {
         let op = AggregateOp::try_from(req.op)
             .map_err(|_| Status::invalid_argument(format!("unknown aggregate op {}", req.op)))?;
         if op != AggregateOp::Count {
-            require("field", &req.field)?;
+            check::non_empty("field", &req.field)?;
         }
         let docs = self.find(&req.namespace, &req.collection, &req.filter, &[], 0)?;
         // Groups in first-seen order, then sorted by key; keys compare by JSON value.
@@ -396,19 +367,15 @@ impl DocumentQueryInterface for DocumentService {
                 }
             })
             .collect();
-        Ok(Response::new(AggregateResponse { groups }))
+        Ok(AggregateResponse { groups })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl DocumentIndexingInterface for DocumentService {
-    async fn create_index(
-        &self,
-        request: Request<CreateIndexRequest>,
-    ) -> Reply<CreateIndexResponse> {
-        let req = request.into_inner();
-        require("collection", &req.collection)?;
-        require("field", &req.field)?;
+    async fn create_index(&self, req: CreateIndexRequest) -> Reply<CreateIndexResponse> {
+        check::non_empty("collection", &req.collection)?;
+        check::non_empty("field", &req.field)?;
         self.write(&req.namespace, &req.collection, |c| {
             if c.indexes.contains_key(&req.field) {
                 return Err(Status::already_exists(format!(
@@ -434,25 +401,20 @@ impl DocumentIndexingInterface for DocumentService {
             c.indexes.insert(req.field.clone(), req.unique);
             Ok(())
         })?;
-        Ok(Response::new(CreateIndexResponse {}))
+        Ok(CreateIndexResponse {})
     }
 
-    async fn drop_index(&self, request: Request<DropIndexRequest>) -> Reply<DropIndexResponse> {
-        let req = request.into_inner();
-        require("collection", &req.collection)?;
-        require("field", &req.field)?;
+    async fn drop_index(&self, req: DropIndexRequest) -> Reply<DropIndexResponse> {
+        check::non_empty("collection", &req.collection)?;
+        check::non_empty("field", &req.field)?;
         let found = self.write(&req.namespace, &req.collection, |c| {
             c.indexes.remove(&req.field).is_some()
         });
-        Ok(Response::new(DropIndexResponse { found }))
+        Ok(DropIndexResponse { found })
     }
 
-    async fn list_indexes(
-        &self,
-        request: Request<ListIndexesRequest>,
-    ) -> Reply<ListIndexesResponse> {
-        let req = request.into_inner();
-        require("collection", &req.collection)?;
+    async fn list_indexes(&self, req: ListIndexesRequest) -> Reply<ListIndexesResponse> {
+        check::non_empty("collection", &req.collection)?;
         let indexes = self.read(&req.namespace, &req.collection, |c| {
             c.indexes
                 .iter()
@@ -462,7 +424,7 @@ impl DocumentIndexingInterface for DocumentService {
                 })
                 .collect()
         });
-        Ok(Response::new(ListIndexesResponse { indexes }))
+        Ok(ListIndexesResponse { indexes })
     }
 }
 

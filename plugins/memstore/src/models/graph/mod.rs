@@ -7,21 +7,13 @@ mod gremlin;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use prism_proto::graph::graph_analytics_interface_server::{
-    GraphAnalyticsInterface, GraphAnalyticsInterfaceServer,
-};
-use prism_proto::graph::graph_basic_interface_server::{
-    GraphBasicInterface, GraphBasicInterfaceServer,
-};
-use prism_proto::graph::graph_query_interface_server::{
-    GraphQueryInterface, GraphQueryInterfaceServer,
-};
-use prism_proto::graph::graph_traversal_interface_server::{
-    GraphTraversalInterface, GraphTraversalInterfaceServer,
-};
+use prism_plugin::{check, Reply};
+use prism_proto::graph::graph_analytics_interface_server::GraphAnalyticsInterface;
+use prism_proto::graph::graph_basic_interface_server::GraphBasicInterface;
+use prism_proto::graph::graph_query_interface_server::GraphQueryInterface;
+use prism_proto::graph::graph_traversal_interface_server::GraphTraversalInterface;
 use prism_proto::graph::*;
-use tonic::transport::server::Router;
-use tonic::{Request, Response, Status};
+use tonic::Status;
 
 use crate::faults::Spaces;
 use crate::Faults;
@@ -57,20 +49,15 @@ const DEFAULT_ITERATIONS: u32 = 100;
 /// Most visits a faulty traversal makes, so that even the broken variant answers.
 const FAULTY_VISIT_CAP: usize = 10_000;
 
-/// Adds the graph services to `router`.
-pub(crate) fn add_services(router: Router, faults: &Faults) -> Router {
-    let svc = GraphService {
+/// The service behind every graph interface.
+pub(crate) fn service(faults: &Faults) -> GraphService {
+    GraphService {
         graphs: Arc::new(Mutex::new(Spaces::new(
             faults,
             "graph_namespace_prefix_leak",
         ))),
         faults: faults.clone(),
-    };
-    router
-        .add_service(sized!(GraphBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(GraphTraversalInterfaceServer::new(svc.clone())))
-        .add_service(sized!(GraphQueryInterfaceServer::new(svc.clone())))
-        .add_service(sized!(GraphAnalyticsInterfaceServer::new(svc)))
+    }
 }
 
 /// One namespace's graph: nodes and edges by id, in byte order of id.
@@ -122,7 +109,7 @@ impl Graph {
 
 /// Serves every graph interface from one lock-guarded map of namespaces.
 #[derive(Debug, Clone)]
-struct GraphService {
+pub(crate) struct GraphService {
     graphs: Arc<Mutex<Spaces<Graph>>>,
     faults: Faults,
 }
@@ -148,29 +135,17 @@ impl GraphService {
     }
 }
 
-type Reply<T> = Result<Response<T>, Status>;
-
-fn require(what: &str, value: &str) -> Result<(), Status> {
-    if value.is_empty() {
-        Err(Status::invalid_argument(format!(
-            "{what} must not be empty"
-        )))
-    } else {
-        Ok(())
-    }
-}
-
 fn direction(raw: i32) -> Result<Direction, Status> {
     Direction::try_from(raw)
         .map_err(|_| Status::invalid_argument(format!("unknown direction {raw}")))
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl GraphBasicInterface for GraphService {
-    async fn add_node(&self, request: Request<AddNodeRequest>) -> Reply<AddNodeResponse> {
-        let AddNodeRequest { namespace, node } = request.into_inner();
+    async fn add_node(&self, req: AddNodeRequest) -> Reply<AddNodeResponse> {
+        let AddNodeRequest { namespace, node } = req;
         let node = node.ok_or_else(|| Status::invalid_argument("node is required"))?;
-        require("node id", &node.id)?;
+        check::non_empty("node id", &node.id)?;
         self.write(&namespace, |g| {
             if g.nodes.contains_key(&node.id) {
                 return Err(Status::already_exists(format!(
@@ -181,15 +156,15 @@ impl GraphBasicInterface for GraphService {
             g.nodes.insert(node.id.clone(), node);
             Ok(())
         })?;
-        Ok(Response::new(AddNodeResponse {}))
+        Ok(AddNodeResponse {})
     }
 
-    async fn add_edge(&self, request: Request<AddEdgeRequest>) -> Reply<AddEdgeResponse> {
-        let AddEdgeRequest { namespace, edge } = request.into_inner();
+    async fn add_edge(&self, req: AddEdgeRequest) -> Reply<AddEdgeResponse> {
+        let AddEdgeRequest { namespace, edge } = req;
         let edge = edge.ok_or_else(|| Status::invalid_argument("edge is required"))?;
-        require("edge id", &edge.id)?;
-        require("edge from", &edge.from)?;
-        require("edge to", &edge.to)?;
+        check::non_empty("edge id", &edge.id)?;
+        check::non_empty("edge from", &edge.from)?;
+        check::non_empty("edge to", &edge.to)?;
         self.write(&namespace, |g| {
             if g.edges.contains_key(&edge.id) {
                 return Err(Status::already_exists(format!(
@@ -208,39 +183,35 @@ impl GraphBasicInterface for GraphService {
             g.edges.insert(edge.id.clone(), edge);
             Ok(())
         })?;
-        Ok(Response::new(AddEdgeResponse {}))
+        Ok(AddEdgeResponse {})
     }
 
-    async fn get_node(&self, request: Request<GetNodeRequest>) -> Reply<GetNodeResponse> {
-        let req = request.into_inner();
-        require("node id", &req.id)?;
+    async fn get_node(&self, req: GetNodeRequest) -> Reply<GetNodeResponse> {
+        check::non_empty("node id", &req.id)?;
         let node = self.read(&req.namespace, |g| g.nodes.get(&req.id).cloned());
         let node = node.ok_or_else(|| Status::not_found(format!("node {:?} not found", req.id)))?;
-        Ok(Response::new(GetNodeResponse { node: Some(node) }))
+        Ok(GetNodeResponse { node: Some(node) })
     }
 
-    async fn get_edge(&self, request: Request<GetEdgeRequest>) -> Reply<GetEdgeResponse> {
-        let req = request.into_inner();
-        require("edge id", &req.id)?;
+    async fn get_edge(&self, req: GetEdgeRequest) -> Reply<GetEdgeResponse> {
+        check::non_empty("edge id", &req.id)?;
         let edge = self.read(&req.namespace, |g| g.edges.get(&req.id).cloned());
         let edge = edge.ok_or_else(|| Status::not_found(format!("edge {:?} not found", req.id)))?;
-        Ok(Response::new(GetEdgeResponse { edge: Some(edge) }))
+        Ok(GetEdgeResponse { edge: Some(edge) })
     }
 
-    async fn get_edges(&self, request: Request<GetEdgesRequest>) -> Reply<GetEdgesResponse> {
-        let req = request.into_inner();
-        require("node id", &req.node_id)?;
+    async fn get_edges(&self, req: GetEdgesRequest) -> Reply<GetEdgesResponse> {
+        check::non_empty("node id", &req.node_id)?;
         let direction = direction(req.direction)?;
         let edges = self.read(&req.namespace, |g| {
             g.has_node(&req.namespace, &req.node_id)?;
             Ok::<_, Status>(g.edges_of(&req.node_id, direction))
         })?;
-        Ok(Response::new(GetEdgesResponse { edges }))
+        Ok(GetEdgesResponse { edges })
     }
 
-    async fn delete_node(&self, request: Request<DeleteNodeRequest>) -> Reply<DeleteNodeResponse> {
-        let req = request.into_inner();
-        require("node id", &req.id)?;
+    async fn delete_node(&self, req: DeleteNodeRequest) -> Reply<DeleteNodeResponse> {
+        check::non_empty("node id", &req.id)?;
         let keep_edges = self.faults.has("delete_node_keeps_edges");
         let (found, edges_removed) = self.write(&req.namespace, |g| {
             if g.nodes.remove(&req.id).is_none() {
@@ -254,17 +225,16 @@ impl GraphBasicInterface for GraphService {
         });
         // An edge count beyond u32 cannot arrive through messages of bounded size.
         let edges_removed = u32::try_from(edges_removed).unwrap_or(u32::MAX);
-        Ok(Response::new(DeleteNodeResponse {
+        Ok(DeleteNodeResponse {
             found,
             edges_removed,
-        }))
+        })
     }
 
-    async fn delete_edge(&self, request: Request<DeleteEdgeRequest>) -> Reply<DeleteEdgeResponse> {
-        let req = request.into_inner();
-        require("edge id", &req.id)?;
+    async fn delete_edge(&self, req: DeleteEdgeRequest) -> Reply<DeleteEdgeResponse> {
+        check::non_empty("edge id", &req.id)?;
         let found = self.write(&req.namespace, |g| g.edges.remove(&req.id).is_some());
-        Ok(Response::new(DeleteEdgeResponse { found }))
+        Ok(DeleteEdgeResponse { found })
     }
 }
 
@@ -335,7 +305,7 @@ impl Walk<'_> {
 
 impl GraphService {
     fn traverse(&self, req: TraverseRequest, depth_first: bool) -> Reply<TraverseResponse> {
-        require("start", &req.start)?;
+        check::non_empty("start", &req.start)?;
         let direction = direction(req.direction)?;
         let revisit = self.faults.has("traversal_revisits_nodes");
         let visits = self.read(&req.namespace, |graph| {
@@ -352,62 +322,46 @@ impl GraphService {
                 walk.breadth_first(&req.start)
             })
         })?;
-        Ok(Response::new(TraverseResponse { visits }))
+        Ok(TraverseResponse { visits })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl GraphTraversalInterface for GraphService {
-    async fn traverse_depth_first(
-        &self,
-        request: Request<TraverseRequest>,
-    ) -> Reply<TraverseResponse> {
-        self.traverse(request.into_inner(), true)
+    async fn traverse_depth_first(&self, req: TraverseRequest) -> Reply<TraverseResponse> {
+        self.traverse(req, true)
     }
 
-    async fn traverse_breadth_first(
-        &self,
-        request: Request<TraverseRequest>,
-    ) -> Reply<TraverseResponse> {
-        self.traverse(request.into_inner(), false)
+    async fn traverse_breadth_first(&self, req: TraverseRequest) -> Reply<TraverseResponse> {
+        self.traverse(req, false)
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl GraphQueryInterface for GraphService {
     async fn get_query_languages(
         &self,
-        _request: Request<GetQueryLanguagesRequest>,
+        _: GetQueryLanguagesRequest,
     ) -> Reply<GetQueryLanguagesResponse> {
-        Ok(Response::new(GetQueryLanguagesResponse {
+        Ok(GetQueryLanguagesResponse {
             languages: vec!["gremlin".to_owned()],
-        }))
+        })
     }
 
-    async fn gremlin_query(
-        &self,
-        request: Request<GraphQueryRequest>,
-    ) -> Reply<GraphQueryResponse> {
-        let req = request.into_inner();
+    async fn gremlin_query(&self, req: GraphQueryRequest) -> Reply<GraphQueryResponse> {
         let query = gremlin::parse(&req.query)?;
         let any_label = self.faults.has("gremlin_ignores_edge_labels");
         let results = self.read(&req.namespace, |g| query.run(g, any_label));
-        Ok(Response::new(GraphQueryResponse { results }))
+        Ok(GraphQueryResponse { results })
     }
 
-    async fn cypher_query(
-        &self,
-        _request: Request<GraphQueryRequest>,
-    ) -> Reply<GraphQueryResponse> {
+    async fn cypher_query(&self, _: GraphQueryRequest) -> Reply<GraphQueryResponse> {
         Err(Status::unimplemented(
             "memstore answers only the Gremlin subset",
         ))
     }
 
-    async fn sparql_query(
-        &self,
-        _request: Request<GraphQueryRequest>,
-    ) -> Reply<GraphQueryResponse> {
+    async fn sparql_query(&self, _: GraphQueryRequest) -> Reply<GraphQueryResponse> {
         Err(Status::unimplemented(
             "memstore answers only the Gremlin subset",
         ))
@@ -508,22 +462,18 @@ fn components(graph: &Graph) -> Vec<Component> {
     out
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl GraphAnalyticsInterface for GraphService {
-    async fn shortest_path(
-        &self,
-        request: Request<ShortestPathRequest>,
-    ) -> Reply<ShortestPathResponse> {
-        let req = request.into_inner();
-        require("from", &req.from)?;
-        require("to", &req.to)?;
+    async fn shortest_path(&self, req: ShortestPathRequest) -> Reply<ShortestPathResponse> {
+        check::non_empty("from", &req.from)?;
+        check::non_empty("to", &req.to)?;
         let path = self.read(&req.namespace, |g| {
             g.has_node(&req.namespace, &req.from)?;
             g.has_node(&req.namespace, &req.to)?;
             Ok::<_, Status>(shortest_path(g, &req.from, &req.to))
         })?;
         let Some(path) = path else {
-            return Ok(Response::new(ShortestPathResponse::default()));
+            return Ok(ShortestPathResponse::default());
         };
         let nodes = u32::try_from(path.len()).unwrap_or(u32::MAX);
         let hops = if self.faults.has("shortest_path_off_by_one") {
@@ -531,15 +481,14 @@ impl GraphAnalyticsInterface for GraphService {
         } else {
             nodes - 1
         };
-        Ok(Response::new(ShortestPathResponse {
+        Ok(ShortestPathResponse {
             found: true,
             path,
             hops,
-        }))
+        })
     }
 
-    async fn page_rank(&self, request: Request<PageRankRequest>) -> Reply<PageRankResponse> {
-        let req = request.into_inner();
+    async fn page_rank(&self, req: PageRankRequest) -> Reply<PageRankResponse> {
         let damping = if req.damping == 0.0 {
             DEFAULT_DAMPING
         } else {
@@ -556,16 +505,15 @@ impl GraphAnalyticsInterface for GraphService {
             req.iterations
         };
         let ranks = self.read(&req.namespace, |g| page_rank(g, damping, iterations));
-        Ok(Response::new(PageRankResponse { ranks }))
+        Ok(PageRankResponse { ranks })
     }
 
     async fn connected_components(
         &self,
-        request: Request<ConnectedComponentsRequest>,
+        req: ConnectedComponentsRequest,
     ) -> Reply<ConnectedComponentsResponse> {
-        let req = request.into_inner();
         let components = self.read(&req.namespace, components);
-        Ok(Response::new(ConnectedComponentsResponse { components }))
+        Ok(ConnectedComponentsResponse { components })
     }
 }
 

@@ -2,24 +2,13 @@
 
 mod state;
 
-use prism_proto::queue::queue_basic_interface_server::{
-    QueueBasicInterface, QueueBasicInterfaceServer,
-};
-use prism_proto::queue::queue_dead_letter_interface_server::{
-    QueueDeadLetterInterface, QueueDeadLetterInterfaceServer,
-};
-use prism_proto::queue::queue_delayed_interface_server::{
-    QueueDelayedInterface, QueueDelayedInterfaceServer,
-};
-use prism_proto::queue::queue_priority_interface_server::{
-    QueuePriorityInterface, QueuePriorityInterfaceServer,
-};
-use prism_proto::queue::queue_visibility_interface_server::{
-    QueueVisibilityInterface, QueueVisibilityInterfaceServer,
-};
+use prism_plugin::Reply;
+use prism_proto::queue::queue_basic_interface_server::QueueBasicInterface;
+use prism_proto::queue::queue_dead_letter_interface_server::QueueDeadLetterInterface;
+use prism_proto::queue::queue_delayed_interface_server::QueueDelayedInterface;
+use prism_proto::queue::queue_priority_interface_server::QueuePriorityInterface;
+use prism_proto::queue::queue_visibility_interface_server::QueueVisibilityInterface;
 use prism_proto::queue::*;
-use tonic::transport::server::Router;
-use tonic::{Request, Response, Status};
 
 use crate::Faults;
 use state::Queues;
@@ -60,182 +49,159 @@ pub(crate) const FAULTS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Adds the queue services to `router`.
-pub(crate) fn add_services(router: Router, faults: &Faults) -> Router {
-    let svc = QueueService {
+/// The service behind every queue interface.
+pub(crate) fn service(faults: &Faults) -> QueueService {
+    QueueService {
         queues: Queues::new(faults.clone()),
-    };
-    router
-        .add_service(sized!(QueueBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(QueueVisibilityInterfaceServer::new(svc.clone())))
-        .add_service(sized!(QueueDeadLetterInterfaceServer::new(svc.clone())))
-        .add_service(sized!(QueuePriorityInterfaceServer::new(svc.clone())))
-        .add_service(sized!(QueueDelayedInterfaceServer::new(svc)))
+    }
 }
 
 /// Serves every queue interface from one [`Queues`].
 #[derive(Debug, Clone)]
-struct QueueService {
+pub(crate) struct QueueService {
     queues: Queues,
 }
 
-type Reply<T> = Result<Response<T>, Status>;
-
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl QueueBasicInterface for QueueService {
-    async fn enqueue(&self, request: Request<EnqueueRequest>) -> Reply<EnqueueResponse> {
+    async fn enqueue(&self, req: EnqueueRequest) -> Reply<EnqueueResponse> {
         let EnqueueRequest {
             namespace,
             queue,
             payload,
-        } = request.into_inner();
+        } = req;
         let message_id = self.queues.enqueue(&namespace, &queue, payload, 0, 0)?;
-        Ok(Response::new(EnqueueResponse { message_id }))
+        Ok(EnqueueResponse { message_id })
     }
 
-    async fn dequeue(&self, request: Request<DequeueRequest>) -> Reply<DequeueResponse> {
-        let req = request.into_inner();
+    async fn dequeue(&self, req: DequeueRequest) -> Reply<DequeueResponse> {
         let message = self.queues.dequeue(&req.namespace, &req.queue)?;
-        Ok(Response::new(DequeueResponse {
+        Ok(DequeueResponse {
             found: message.is_some(),
             message,
-        }))
+        })
     }
 
-    async fn peek(&self, request: Request<PeekRequest>) -> Reply<PeekResponse> {
-        let req = request.into_inner();
+    async fn peek(&self, req: PeekRequest) -> Reply<PeekResponse> {
         let message = self.queues.peek(&req.namespace, &req.queue)?;
-        Ok(Response::new(PeekResponse {
+        Ok(PeekResponse {
             found: message.is_some(),
             message,
-        }))
+        })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl QueueVisibilityInterface for QueueService {
     async fn dequeue_with_timeout(
         &self,
-        request: Request<DequeueWithTimeoutRequest>,
+        req: DequeueWithTimeoutRequest,
     ) -> Reply<DequeueWithTimeoutResponse> {
-        let req = request.into_inner();
         let leased = self
             .queues
             .lease(&req.namespace, &req.queue, req.visibility_timeout_ms)?;
-        Ok(Response::new(match leased {
+        Ok(match leased {
             Some((message, receipt_handle)) => DequeueWithTimeoutResponse {
                 found: true,
                 message: Some(message),
                 receipt_handle,
             },
             None => DequeueWithTimeoutResponse::default(),
-        }))
+        })
     }
 
     async fn extend_visibility(
         &self,
-        request: Request<ExtendVisibilityRequest>,
+        req: ExtendVisibilityRequest,
     ) -> Reply<ExtendVisibilityResponse> {
-        let req = request.into_inner();
         self.queues.extend(
             &req.namespace,
             &req.queue,
             &req.receipt_handle,
             req.visibility_timeout_ms,
         )?;
-        Ok(Response::new(ExtendVisibilityResponse {}))
+        Ok(ExtendVisibilityResponse {})
     }
 
-    async fn release(&self, request: Request<ReleaseRequest>) -> Reply<ReleaseResponse> {
-        let req = request.into_inner();
+    async fn release(&self, req: ReleaseRequest) -> Reply<ReleaseResponse> {
         self.queues
             .release(&req.namespace, &req.queue, &req.receipt_handle)?;
-        Ok(Response::new(ReleaseResponse {}))
+        Ok(ReleaseResponse {})
     }
 
-    async fn acknowledge(
-        &self,
-        request: Request<AcknowledgeRequest>,
-    ) -> Reply<AcknowledgeResponse> {
-        let req = request.into_inner();
+    async fn acknowledge(&self, req: AcknowledgeRequest) -> Reply<AcknowledgeResponse> {
         self.queues
             .acknowledge(&req.namespace, &req.queue, &req.receipt_handle)?;
-        Ok(Response::new(AcknowledgeResponse {}))
+        Ok(AcknowledgeResponse {})
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl QueueDeadLetterInterface for QueueService {
     async fn configure_dead_letter(
         &self,
-        request: Request<ConfigureDeadLetterRequest>,
+        req: ConfigureDeadLetterRequest,
     ) -> Reply<ConfigureDeadLetterResponse> {
-        let req = request.into_inner();
         self.queues.configure_dead_letter(
             &req.namespace,
             &req.queue,
             req.max_receives,
             &req.dead_letter_queue,
         )?;
-        Ok(Response::new(ConfigureDeadLetterResponse {}))
+        Ok(ConfigureDeadLetterResponse {})
     }
 
     async fn get_dead_letter_queue(
         &self,
-        request: Request<GetDeadLetterQueueRequest>,
+        req: GetDeadLetterQueueRequest,
     ) -> Reply<GetDeadLetterQueueResponse> {
-        let req = request.into_inner();
         let (dead_letter_queue, messages) = self.queues.dead_letters(&req.namespace, &req.queue)?;
-        Ok(Response::new(GetDeadLetterQueueResponse {
+        Ok(GetDeadLetterQueueResponse {
             dead_letter_queue,
             messages,
-        }))
+        })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl QueuePriorityInterface for QueueService {
     async fn enqueue_with_priority(
         &self,
-        request: Request<EnqueueWithPriorityRequest>,
+        req: EnqueueWithPriorityRequest,
     ) -> Reply<EnqueueWithPriorityResponse> {
         let EnqueueWithPriorityRequest {
             namespace,
             queue,
             payload,
             priority,
-        } = request.into_inner();
+        } = req;
         let message_id = self
             .queues
             .enqueue(&namespace, &queue, payload, priority, 0)?;
-        Ok(Response::new(EnqueueWithPriorityResponse { message_id }))
+        Ok(EnqueueWithPriorityResponse { message_id })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl QueueDelayedInterface for QueueService {
-    async fn enqueue_delayed(
-        &self,
-        request: Request<EnqueueDelayedRequest>,
-    ) -> Reply<EnqueueDelayedResponse> {
+    async fn enqueue_delayed(&self, req: EnqueueDelayedRequest) -> Reply<EnqueueDelayedResponse> {
         let EnqueueDelayedRequest {
             namespace,
             queue,
             payload,
             delay_ms,
-        } = request.into_inner();
+        } = req;
         let message_id = self
             .queues
             .enqueue(&namespace, &queue, payload, 0, delay_ms)?;
-        Ok(Response::new(EnqueueDelayedResponse { message_id }))
+        Ok(EnqueueDelayedResponse { message_id })
     }
 
     async fn get_scheduled_count(
         &self,
-        request: Request<GetScheduledCountRequest>,
+        req: GetScheduledCountRequest,
     ) -> Reply<GetScheduledCountResponse> {
-        let req = request.into_inner();
         let count = self.queues.scheduled_count(&req.namespace, &req.queue)?;
-        Ok(Response::new(GetScheduledCountResponse { count }))
+        Ok(GetScheduledCountResponse { count })
     }
 }

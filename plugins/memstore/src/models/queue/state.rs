@@ -238,7 +238,7 @@ impl Queues {
         let mut spaces = self.lock();
         let space = self.space(&mut spaces, ns, now);
         let seq = space.next_seq();
-        if self.faults.has("lose_every_3rd_enqueue") && seq % 3 == 0 {
+        if self.faults.has("lose_every_3rd_enqueue") && seq.is_multiple_of(3) {
             return Ok(id);
         }
         space

@@ -11,27 +11,17 @@ use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use prism_plugin::{check, stream, ItemStream, Reply};
 use prism_proto::stream::append_to_partition_request::Target;
-use prism_proto::stream::stream_basic_interface_server::{
-    StreamBasicInterface, StreamBasicInterfaceServer,
-};
-use prism_proto::stream::stream_consumer_groups_interface_server::{
-    StreamConsumerGroupsInterface, StreamConsumerGroupsInterfaceServer,
-};
-use prism_proto::stream::stream_partitioning_interface_server::{
-    StreamPartitioningInterface, StreamPartitioningInterfaceServer,
-};
-use prism_proto::stream::stream_replay_interface_server::{
-    StreamReplayInterface, StreamReplayInterfaceServer,
-};
-use prism_proto::stream::stream_retention_interface_server::{
-    StreamRetentionInterface, StreamRetentionInterfaceServer,
-};
+use prism_proto::stream::stream_basic_interface_server::StreamBasicInterface;
+use prism_proto::stream::stream_consumer_groups_interface_server::StreamConsumerGroupsInterface;
+use prism_proto::stream::stream_partitioning_interface_server::StreamPartitioningInterface;
+use prism_proto::stream::stream_replay_interface_server::StreamReplayInterface;
+use prism_proto::stream::stream_retention_interface_server::StreamRetentionInterface;
 use prism_proto::stream::*;
 use tokio::sync::mpsc::unbounded_channel;
 use tokio_stream::wrappers::UnboundedReceiverStream;
-use tonic::transport::server::Router;
-use tonic::{Request, Response, Status};
+use tonic::Status;
 
 use crate::Faults;
 use state::{now_ms, Delivery, Retention, State, PARTITIONS};
@@ -76,51 +66,23 @@ pub(crate) const FAULTS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Adds the stream services to `router`.
-pub(crate) fn add_services(router: Router, faults: &Faults) -> Router {
-    let svc = StreamService {
+/// The service behind every stream interface.
+pub(crate) fn service(faults: &Faults) -> StreamService {
+    StreamService {
         state: Arc::new(Mutex::new(State::new(faults))),
         faults: faults.clone(),
-    };
-    router
-        .add_service(sized!(StreamBasicInterfaceServer::new(svc.clone())))
-        .add_service(sized!(StreamConsumerGroupsInterfaceServer::new(
-            svc.clone()
-        )))
-        .add_service(sized!(StreamReplayInterfaceServer::new(svc.clone())))
-        .add_service(sized!(StreamRetentionInterfaceServer::new(svc.clone())))
-        .add_service(sized!(StreamPartitioningInterfaceServer::new(svc)))
+    }
 }
 
 /// Serves every stream interface from one state.
 #[derive(Debug, Clone)]
-struct StreamService {
+pub(crate) struct StreamService {
     state: Arc<Mutex<State>>,
     faults: Faults,
 }
 
-type Reply<T> = Result<Response<T>, Status>;
-
-/// A finite server stream computed up front (the lock is never held while streaming).
-type Records = tokio_stream::Iter<std::vec::IntoIter<Result<StreamRecord, Status>>>;
-
 /// An open server stream of group deliveries.
 type Deliveries = UnboundedReceiverStream<Result<StreamRecord, Status>>;
-
-fn records(items: Vec<StreamRecord>) -> Response<Records> {
-    Response::new(tokio_stream::iter(
-        items.into_iter().map(Ok).collect::<Vec<_>>(),
-    ))
-}
-
-fn non_empty(what: &str, value: &str) -> Result<(), Status> {
-    if value.is_empty() {
-        return Err(Status::invalid_argument(format!(
-            "{what} must not be empty"
-        )));
-    }
-    Ok(())
-}
 
 impl StreamService {
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -144,7 +106,7 @@ impl StreamService {
         end: i64,
         max: u32,
     ) -> Result<Vec<StreamRecord>, Status> {
-        non_empty("stream", stream)?;
+        check::non_empty("stream", stream)?;
         let state = self.lock();
         let Some(log) = state.log(ns, stream) else {
             // Never appended to: only offset 0 (the next one) is a valid start.
@@ -176,13 +138,12 @@ impl StreamService {
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl StreamBasicInterface for StreamService {
-    type ReadStream = Records;
+    type ReadStream = ItemStream<StreamRecord>;
 
-    async fn append(&self, request: Request<AppendRequest>) -> Reply<AppendResponse> {
-        let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
+    async fn append(&self, req: AppendRequest) -> Reply<AppendResponse> {
+        check::valid(&req)?;
         let (offset, timestamp_ms) =
             self.lock()
                 .append(&req.namespace, &req.stream, req.payload, self.delivery());
@@ -191,14 +152,13 @@ impl StreamBasicInterface for StreamService {
         } else {
             offset
         };
-        Ok(Response::new(AppendResponse {
+        Ok(AppendResponse {
             offset,
             timestamp_ms,
-        }))
+        })
     }
 
-    async fn read(&self, request: Request<ReadRequest>) -> Reply<Self::ReadStream> {
-        let req = request.into_inner();
+    async fn read(&self, req: ReadRequest) -> Reply<Self::ReadStream> {
         let items = self.starting_at(
             &req.namespace,
             &req.stream,
@@ -206,53 +166,51 @@ impl StreamBasicInterface for StreamService {
             req.max,
             self.faults.has("read_skips_start"),
         )?;
-        Ok(records(items))
+        stream(items)
     }
 
     async fn get_latest_offset(
         &self,
-        request: Request<GetLatestOffsetRequest>,
+        req: GetLatestOffsetRequest,
     ) -> Reply<GetLatestOffsetResponse> {
-        let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
+        check::non_empty("stream", &req.stream)?;
         let latest_offset = self
             .lock()
             .log(&req.namespace, &req.stream)
             .map_or(-1, |log| log.records.next - 1);
-        Ok(Response::new(GetLatestOffsetResponse { latest_offset }))
+        Ok(GetLatestOffsetResponse { latest_offset })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl StreamConsumerGroupsInterface for StreamService {
     type JoinConsumerGroupStream = Deliveries;
 
     async fn create_consumer_group(
         &self,
-        request: Request<CreateConsumerGroupRequest>,
+        req: CreateConsumerGroupRequest,
     ) -> Reply<CreateConsumerGroupResponse> {
-        let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
-        non_empty("group", &req.group)?;
+        check::non_empty("stream", &req.stream)?;
+        check::non_empty("group", &req.group)?;
         self.lock()
             .log_mut(&req.namespace, &req.stream)
             .create_group(&req.group, req.start_offset)?;
-        Ok(Response::new(CreateConsumerGroupResponse {}))
+        Ok(CreateConsumerGroupResponse {})
     }
 
     async fn join_consumer_group(
         &self,
-        request: Request<JoinConsumerGroupRequest>,
+        req: JoinConsumerGroupRequest,
     ) -> Reply<Self::JoinConsumerGroupStream> {
         let JoinConsumerGroupRequest {
             namespace,
             stream,
             group,
             consumer,
-        } = request.into_inner();
-        non_empty("stream", &stream)?;
-        non_empty("group", &group)?;
-        non_empty("consumer", &consumer)?;
+        } = req;
+        check::non_empty("stream", &stream)?;
+        check::non_empty("group", &group)?;
+        check::non_empty("consumer", &consumer)?;
         let (tx, rx) = unbounded_channel();
         let watch = tx.clone();
         // Registered before the response goes out, so the stream is live when the client sees it.
@@ -266,49 +224,42 @@ impl StreamConsumerGroupsInterface for StreamService {
             svc.lock()
                 .leave(&namespace, &stream, &group, &consumer, id, delivery);
         });
-        Ok(Response::new(UnboundedReceiverStream::new(rx)))
+        Ok(UnboundedReceiverStream::new(rx))
     }
 
-    async fn ack(&self, request: Request<AckRequest>) -> Reply<AckResponse> {
-        let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
-        non_empty("group", &req.group)?;
+    async fn ack(&self, req: AckRequest) -> Reply<AckResponse> {
+        check::valid(&req)?;
         let acked = self
             .lock()
             .ack(&req.namespace, &req.stream, &req.group, req.offset)?;
-        Ok(Response::new(AckResponse { acked }))
+        Ok(AckResponse { acked })
     }
 
     async fn get_consumer_group_info(
         &self,
-        request: Request<GetConsumerGroupInfoRequest>,
+        req: GetConsumerGroupInfoRequest,
     ) -> Reply<GetConsumerGroupInfoResponse> {
-        let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
-        non_empty("group", &req.group)?;
+        check::non_empty("stream", &req.stream)?;
+        check::non_empty("group", &req.group)?;
         let info = self
             .lock()
             .group_info(&req.namespace, &req.stream, &req.group)?;
-        Ok(Response::new(GetConsumerGroupInfoResponse {
+        Ok(GetConsumerGroupInfoResponse {
             consumers: info.consumers,
             pending_count: info.pending,
             acked_count: info.acked,
             committed_offset: info.committed,
-        }))
+        })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl StreamReplayInterface for StreamService {
-    type SeekToOffsetStream = Records;
-    type SeekToTimestampStream = Records;
-    type ReplayRangeStream = Records;
+    type SeekToOffsetStream = ItemStream<StreamRecord>;
+    type SeekToTimestampStream = ItemStream<StreamRecord>;
+    type ReplayRangeStream = ItemStream<StreamRecord>;
 
-    async fn seek_to_offset(
-        &self,
-        request: Request<SeekToOffsetRequest>,
-    ) -> Reply<Self::SeekToOffsetStream> {
-        let req = request.into_inner();
+    async fn seek_to_offset(&self, req: SeekToOffsetRequest) -> Reply<Self::SeekToOffsetStream> {
         let items = self.starting_at(
             &req.namespace,
             &req.stream,
@@ -316,15 +267,14 @@ impl StreamReplayInterface for StreamService {
             req.max,
             self.faults.has("seek_off_by_one"),
         )?;
-        Ok(records(items))
+        stream(items)
     }
 
     async fn seek_to_timestamp(
         &self,
-        request: Request<SeekToTimestampRequest>,
+        req: SeekToTimestampRequest,
     ) -> Reply<Self::SeekToTimestampStream> {
-        let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
+        check::non_empty("stream", &req.stream)?;
         let state = self.lock();
         let items = state
             .log(&req.namespace, &req.stream)
@@ -332,102 +282,74 @@ impl StreamReplayInterface for StreamService {
                 let start = log.records.first_at_or_after(req.timestamp_ms);
                 log.records.range(start, i64::MAX, req.max)
             });
-        Ok(records(items))
+        stream(items)
     }
 
-    async fn replay_range(
-        &self,
-        request: Request<ReplayRangeRequest>,
-    ) -> Reply<Self::ReplayRangeStream> {
-        let req = request.into_inner();
-        if req.start_offset < 0 || req.end_offset < 0 {
-            return Err(Status::invalid_argument("offsets must not be negative"));
-        }
-        if req.end_offset < req.start_offset {
-            return Err(Status::invalid_argument(format!(
-                "end_offset {} is before start_offset {}",
-                req.end_offset, req.start_offset
-            )));
-        }
+    async fn replay_range(&self, req: ReplayRangeRequest) -> Reply<Self::ReplayRangeStream> {
+        check::valid(&req)?;
         let end = if self.faults.has("replay_range_exclusive_end") {
             req.end_offset
         } else {
             req.end_offset.saturating_add(1)
         };
         let items = self.range(&req.namespace, &req.stream, req.start_offset, end, 0)?;
-        Ok(records(items))
+        stream(items)
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl StreamRetentionInterface for StreamService {
-    async fn set_retention(
-        &self,
-        request: Request<SetRetentionRequest>,
-    ) -> Reply<SetRetentionResponse> {
-        let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
-        if req.max_age_ms < 0 {
-            return Err(Status::invalid_argument("max_age_ms must not be negative"));
-        }
+    async fn set_retention(&self, req: SetRetentionRequest) -> Reply<SetRetentionResponse> {
+        check::valid(&req)?;
         self.lock().log_mut(&req.namespace, &req.stream).retention = Retention {
             max_records: req.max_records,
             max_age_ms: req.max_age_ms,
         };
-        Ok(Response::new(SetRetentionResponse {}))
+        Ok(SetRetentionResponse {})
     }
 
-    async fn get_retention(
-        &self,
-        request: Request<GetRetentionRequest>,
-    ) -> Reply<GetRetentionResponse> {
-        let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
+    async fn get_retention(&self, req: GetRetentionRequest) -> Reply<GetRetentionResponse> {
+        check::valid(&req)?;
         let retention = self
             .lock()
             .log(&req.namespace, &req.stream)
             .map(|log| log.retention)
             .unwrap_or_default();
-        Ok(Response::new(GetRetentionResponse {
+        Ok(GetRetentionResponse {
             max_records: retention.max_records,
             max_age_ms: retention.max_age_ms,
-        }))
+        })
     }
 
-    async fn compact(&self, request: Request<CompactRequest>) -> Reply<CompactResponse> {
-        let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
+    async fn compact(&self, req: CompactRequest) -> Reply<CompactResponse> {
+        check::valid(&req)?;
         let mut state = self.lock();
         let Some(log) = state.log(&req.namespace, &req.stream) else {
-            return Ok(Response::new(CompactResponse {
+            return Ok(CompactResponse {
                 low_watermark: 0,
                 removed: 0,
-            }));
+            });
         };
         if self.faults.has("retention_never_trims") {
             let low_watermark = log.records.low;
-            return Ok(Response::new(CompactResponse {
+            return Ok(CompactResponse {
                 low_watermark,
                 removed: 0,
-            }));
+            });
         }
         let log = state.log_mut(&req.namespace, &req.stream);
         let removed = log.compact(now_ms());
-        Ok(Response::new(CompactResponse {
+        Ok(CompactResponse {
             low_watermark: log.records.low,
             removed,
-        }))
+        })
     }
 }
 
-#[tonic::async_trait]
+#[prism_plugin::service]
 impl StreamPartitioningInterface for StreamService {
-    async fn get_partitions(
-        &self,
-        request: Request<GetPartitionsRequest>,
-    ) -> Reply<GetPartitionsResponse> {
-        let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
+    async fn get_partitions(&self, req: GetPartitionsRequest) -> Reply<GetPartitionsResponse> {
+        check::valid(&req)?;
         let latest = self.lock().partition_latest(&req.namespace, &req.stream);
         let partitions = (0..PARTITIONS)
             .zip(latest)
@@ -436,18 +358,17 @@ impl StreamPartitioningInterface for StreamService {
                 latest_offset,
             })
             .collect();
-        Ok(Response::new(GetPartitionsResponse {
+        Ok(GetPartitionsResponse {
             count: PARTITIONS,
             partitions,
-        }))
+        })
     }
 
     async fn append_to_partition(
         &self,
-        request: Request<AppendToPartitionRequest>,
+        req: AppendToPartitionRequest,
     ) -> Reply<AppendToPartitionResponse> {
-        let req = request.into_inner();
-        non_empty("stream", &req.stream)?;
+        check::non_empty("stream", &req.stream)?;
         let partition = match req.target {
             None => return Err(Status::invalid_argument("set either `key` or `partition`")),
             Some(Target::Partition(p)) if p >= PARTITIONS => {
@@ -464,10 +385,7 @@ impl StreamPartitioningInterface for StreamService {
         let offset =
             self.lock()
                 .append_to_partition(&req.namespace, &req.stream, partition, req.payload);
-        Ok(Response::new(AppendToPartitionResponse {
-            partition,
-            offset,
-        }))
+        Ok(AppendToPartitionResponse { partition, offset })
     }
 }
 

@@ -1,0 +1,3 @@
+prism_suite_macros::compliance_matrix!(registry = "tests/ui/registries/duplicate_backend");
+
+fn main() {}
