@@ -4,7 +4,7 @@
 
 mod gremlin;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use prism_plugin::{check, Reply};
@@ -15,6 +15,7 @@ use prism_proto::graph::graph_traversal_interface_server::GraphTraversalInterfac
 use prism_proto::graph::*;
 use tonic::Status;
 
+use crate::faults::Spaces;
 use crate::Faults;
 
 /// Deliberately broken graph behaviours (see [`crate::Faults`]).
@@ -35,6 +36,10 @@ pub(crate) const FAULTS: &[(&str, &str)] = &[
         "shortest_path_off_by_one",
         "ShortestPath reports hops as the number of nodes on the path",
     ),
+    (
+        "graph_namespace_prefix_leak",
+        "namespaces differing only in trailing `:`, `%`, `_`, `*` or `}` share their graph data",
+    ),
 ];
 
 /// Most visits a faulty traversal makes, so that even the broken variant answers.
@@ -43,7 +48,10 @@ const FAULTY_VISIT_CAP: usize = 10_000;
 /// The service behind every graph interface.
 pub(crate) fn service(faults: &Faults) -> GraphService {
     GraphService {
-        graphs: Arc::default(),
+        graphs: Arc::new(Mutex::new(Spaces::new(
+            faults,
+            "graph_namespace_prefix_leak",
+        ))),
         faults: faults.clone(),
     }
 }
@@ -98,12 +106,12 @@ impl Graph {
 /// Serves every graph interface from one lock-guarded map of namespaces.
 #[derive(Debug, Clone)]
 pub(crate) struct GraphService {
-    graphs: Arc<Mutex<HashMap<String, Graph>>>,
+    graphs: Arc<Mutex<Spaces<Graph>>>,
     faults: Faults,
 }
 
 impl GraphService {
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Graph>> {
+    fn lock(&self) -> MutexGuard<'_, Spaces<Graph>> {
         // Every operation validates before it mutates, so a poisoned lock still guards whole data.
         self.graphs.lock().unwrap_or_else(PoisonError::into_inner)
     }
