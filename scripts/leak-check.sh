@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Ends a short run against a provisioned backend (tests/fixtures/instances: a real Redis; then the
-# Kafka backend: a broker and the prism-kafka plugin, PRISM_LEAK_BACKEND=kafka) in each way
+# Kafka backend: a broker and the prism-kafka plugin, PRISM_LEAK_BACKEND=kafka; then PostgreSQL: a
+# server, its data directory and the prism-postgres plugin, PRISM_LEAK_BACKEND=postgres) in each way
 # a run can end, and checks that nothing is left behind: for every provider available here (docker,
 # native) and every ending (normal, failing case, panicking case, Ctrl-C of cargo test, Ctrl-C of
 # cargo nextest, SIGKILL of a test process under cargo test and under nextest), it counts the
-# containers, redis-server and nisshi processes, plugin processes and run supervisors of its own runs, and the
+# containers, redis-server, nisshi and postgres processes, plugin processes and run supervisors of its own runs, and the
 # run directories left in its TMPDIR, before and after (allowing the supervisors a few seconds),
 # prints a table with each provider's time to ready, and exits 1 on any leftover. "during" is
 # containers/servers/plugins/supervisors while a hanging run is alive (before it ends).
@@ -69,7 +70,7 @@ containers() { docker ps -aq --filter "label=prism-suite.runs=$runs" 2>/dev/null
 # memory /proc/<pid>/environ shows, for its process title).
 servers() {
     local n=0 pid
-    for pid in $(pgrep -x redis-server) $(pgrep -x nisshi-0.8.1); do
+    for pid in $(pgrep -x redis-server) $(pgrep -x nisshi-0.8.1) $(pgrep -x postgres); do
         case "$(readlink "/proc/$pid/cwd" 2>/dev/null)" in "$runs"/*) n=$((n + 1)) ;; esac
     done
     echo "$n"
@@ -170,10 +171,17 @@ for provider in "${providers[@]}"; do
         native) command -v nisshi-0.8.1 >/dev/null 2>&1 && targets+=(kafka/native) ;;
     esac
 done
+for provider in "${providers[@]}"; do
+    case "$provider" in
+        docker) docker image inspect postgres:16 >/dev/null 2>&1 && targets+=(postgres/docker) ;;
+        native) ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && targets+=(postgres/native) ;;
+    esac
+done
 for target in "${targets[@]}"; do
     provider=${target#*/}
-    export PRISM_LEAK_BACKEND="${target%/*}" PRISM_FIXTURE_REDIS_PROVIDER="$provider" PRISM_KAFKA_PROVIDER="$provider"
-    unset PRISM_KAFKA_URL
+    export PRISM_LEAK_BACKEND="${target%/*}" PRISM_FIXTURE_REDIS_PROVIDER="$provider" \
+        PRISM_KAFKA_PROVIDER="$provider" PRISM_POSTGRES_PROVIDER="$provider"
+    unset PRISM_KAFKA_URL PRISM_POSTGRES_URL
     for ending in "${endings[@]}"; do
         c0=$(containers) s0=$(servers) p0=$(plugins) k0=$(supervisors) d0=$(run_dirs)
         log="$logs/${target/\//-}-$ending.log"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Every test of the project, as CI runs it: formatting, lints, the whole workspace under
-# `cargo test` (the Kafka matrix once more through the native broker), the provisioning leak
-# check, the Redis and Kafka matrices on a machine without docker, redis-server and nisshi
-# (simulated in a mount namespace), then the compliance matrix again under nextest (a process per
-# test, which is how most users run it).
+# `cargo test`, the Redis, PostgreSQL and Kafka matrices once more through their native servers
+# (cargo test and nextest), a nextest archive run without the registry directory, the
+# provisioning leak check, every real backend's matrix on a machine without docker and without
+# its servers (simulated in a mount namespace), then the whole compliance matrix under nextest (a
+# process per test, which is how most users run it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -32,11 +33,14 @@ PRISM_REDIS_PROVIDER=native cargo test -p prism-suites --test compliance -- redi
 echo "== the PostgreSQL matrix again, through the native provider, under cargo test and nextest"
 PRISM_POSTGRES_PROVIDER=native cargo test -p prism-suites --test compliance -- postgres::
 PRISM_POSTGRES_PROVIDER=native cargo nextest run -p prism-suites --test compliance -E 'test(/^postgres::/)'
-echo "== the Kafka matrix again, through the native provider (nisshi)"
+echo "== the Kafka matrix again, through the native provider (nisshi), under cargo test and nextest"
 PRISM_KAFKA_PROVIDER=native cargo test -p prism-suites --test compliance -- kafka::
+PRISM_KAFKA_PROVIDER=native cargo nextest run -p prism-suites --test compliance -E 'test(/^kafka::/)'
+echo "== a nextest archive runs from another directory with the registry compiled in (no registry/backends)"
+bash scripts/archive-check.sh
 echo "== leak check (every way a run can end leaves no container or server behind)"
 bash scripts/leak-check.sh
-echo "== no docker and no redis-server: every Redis case fails with one clear message, quickly"
+echo "== no docker, redis-server, nisshi or PostgreSQL: every case fails with one clear message, quickly"
 bash scripts/no-backends-check.sh
 echo "== cargo nextest run (compliance matrix, a process per test)"
 cargo nextest run -p prism-suites --test compliance --no-fail-fast

@@ -12,7 +12,9 @@
 //!   Reply<GetResponse>`, without tonic's `Request`/`Response` wrapping; [`Reply`],
 //!   [`ItemStream`] and [`stream`] for their results;
 //! - [`check`]: the argument checks of the interfaces, with the same INVALID_ARGUMENT messages
-//!   everywhere.
+//!   everywhere;
+//! - [`graph`]: what the graph interfaces compute the same way over any store (PageRank,
+//!   connected components, request defaults).
 //!
 //! A plugin's `main`:
 //!
@@ -74,6 +76,7 @@
 
 pub mod check;
 mod config;
+pub mod graph;
 mod reply;
 mod run;
 mod services;

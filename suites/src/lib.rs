@@ -6,7 +6,9 @@
 
 pub mod document;
 pub mod graph;
+mod isolation;
 pub mod keyvalue;
+mod linearizable;
 pub mod list;
 pub mod pubsub;
 pub mod queue;

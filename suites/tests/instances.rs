@@ -390,14 +390,14 @@ fn configured_native_without_the_server_is_a_clear_error() {
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 
-/// What `scripts/leak-check.sh` runs: provisions fixture_redis (or, with `PRISM_LEAK_BACKEND=kafka`,
-/// the Kafka backend) through a case, then ends as
+/// What `scripts/leak-check.sh` runs: provisions fixture_redis (or, with `PRISM_LEAK_BACKEND=kafka`
+/// or `postgres`, that backend of the repository's registry) through a case, then ends as
 /// `PRISM_LEAK_MODE` says: `pass`, `fail` (the test returns an error), `panic`, or `hang` (for
 /// Ctrl-C and SIGKILL from outside).
 #[test]
 #[ignore = "run by scripts/leak-check.sh"]
 fn leak_probe() -> Result<(), String> {
-    // PRISM_LEAK_BACKEND=kafka: the repository's Kafka backend (a broker and its plugin) instead.
+    // PRISM_LEAK_BACKEND=kafka|postgres: that backend of the repository (a server and its plugin).
     let (registry, backend, interface, case) = match std::env::var("PRISM_LEAK_BACKEND").as_deref()
     {
         Ok("kafka") => (
@@ -405,6 +405,12 @@ fn leak_probe() -> Result<(), String> {
             "kafka",
             "stream_basic",
             "offsets_start_at_zero_and_increase_by_one",
+        ),
+        Ok("postgres") => (
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../registry/backends"),
+            "postgres",
+            "keyvalue_basic",
+            "set_get_delete",
         ),
         _ => (
             fixtures("instances"),

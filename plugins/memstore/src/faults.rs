@@ -1,8 +1,10 @@
 //! Deliberately broken behaviours, which exist only for prism-suite's self-tests: they prove that the
 //! suites catch a broken plugin. A plugin serving real users never turns any of them on.
 
-use std::collections::BTreeSet;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
+use std::ops::Index;
 
 /// Environment variable holding a comma-separated list of fault names.
 pub const FAULTS_ENV: &str = "PRISM_MEMSTORE_FAULTS";
@@ -86,6 +88,78 @@ impl Faults {
     }
 }
 
+/// What namespaces end with that a model's `<model>_namespace_prefix_leak` fault ignores.
+const LEAKY_ENDINGS: &[char] = &[':', '%', '_', '*', '}'];
+
+/// A model's data by namespace. With the model's namespace-leak fault on, namespaces that differ
+/// only in trailing `:`, `%`, `_`, `*` or `}` share one entry (as in a plugin that joins
+/// `namespace:name` unescaped, or matches namespaces with an unescaped `LIKE` or glob pattern);
+/// otherwise it is a plain map, and every model files its namespaces through it.
+#[derive(Debug)]
+pub(crate) struct Spaces<V> {
+    map: HashMap<String, V>,
+    leaky: bool,
+}
+
+impl<V> Default for Spaces<V> {
+    fn default() -> Self {
+        Self {
+            map: HashMap::new(),
+            leaky: false,
+        }
+    }
+}
+
+impl<V> Spaces<V> {
+    /// An empty map; leaky when `fault` (a namespace-leak fault of the catalogue) is on.
+    pub(crate) fn new(faults: &Faults, fault: &str) -> Self {
+        Self {
+            map: HashMap::new(),
+            leaky: faults.has(fault),
+        }
+    }
+
+    fn key<'a>(&self, ns: &'a str) -> &'a str {
+        if self.leaky {
+            ns.trim_end_matches(LEAKY_ENDINGS)
+        } else {
+            ns
+        }
+    }
+
+    pub(crate) fn get(&self, ns: &str) -> Option<&V> {
+        self.map.get(self.key(ns))
+    }
+
+    pub(crate) fn get_mut(&mut self, ns: &str) -> Option<&mut V> {
+        let key = self.key(ns);
+        self.map.get_mut(key)
+    }
+
+    pub(crate) fn entry(&mut self, ns: String) -> Entry<'_, String, V> {
+        let key = self.key(&ns).to_owned();
+        self.map.entry(key)
+    }
+
+    pub(crate) fn remove(&mut self, ns: &str) -> Option<V> {
+        let key = self.key(ns);
+        self.map.remove(key)
+    }
+
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+impl<V> Index<&str> for Spaces<V> {
+    type Output = V;
+
+    fn index(&self, ns: &str) -> &V {
+        &self.map[self.key(ns)]
+    }
+}
+
 /// A fault name that [`Faults::parse`] does not know.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownFault {
@@ -150,6 +224,20 @@ mod tests {
         let n = names.len();
         names.dedup();
         assert_eq!(n, names.len(), "a fault name is declared twice");
+    }
+
+    #[test]
+    fn leaky_spaces_share_namespaces_that_differ_in_trailing_separators() {
+        let faults = Faults::parse("list_namespace_prefix_leak").expect("known fault");
+        let mut leaky: Spaces<u32> = Spaces::new(&faults, "list_namespace_prefix_leak");
+        *leaky.entry("ns".into()).or_default() += 1;
+        *leaky.entry("ns:".into()).or_default() += 1;
+        assert_eq!(leaky.get("ns%"), Some(&2));
+        assert_eq!(leaky.get("nsb"), None);
+        let mut apart: Spaces<u32> = Spaces::new(&faults, "set_namespace_prefix_leak");
+        *apart.entry("ns".into()).or_default() += 1;
+        assert_eq!(apart.get("ns:"), None);
+        assert_eq!(apart["ns"], 1);
     }
 
     #[test]

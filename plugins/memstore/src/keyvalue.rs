@@ -41,6 +41,14 @@ pub(crate) const FAULTS: &[(&str, &str)] = &[
         "hang_on_exists",
         "Exists writes a line to stderr and never answers",
     ),
+    (
+        "lose_every_3rd_set",
+        "every 3rd Set is acknowledged but not applied",
+    ),
+    (
+        "keyvalue_namespace_prefix_leak",
+        "namespaces differing only in trailing `:`, `%`, `_`, `*` or `}` share their keyvalue data",
+    ),
 ];
 
 /// Serves every keyvalue interface from one [`MemStore`].

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use tonic::Status;
 
+use crate::faults::Spaces;
 use crate::txn::Txn;
 use crate::Faults;
 
@@ -33,11 +34,13 @@ pub(crate) struct State {
 /// The namespaces and their keys.
 #[derive(Debug, Default)]
 pub(crate) struct Data {
-    namespaces: HashMap<String, BTreeMap<String, Entry>>,
+    namespaces: Spaces<BTreeMap<String, Entry>>,
     /// Last version handed out; every write takes a fresh one, so a version never repeats.
     last_version: u64,
     /// False only under the `ttl_never_expires` fault.
     expiry_enforced: bool,
+    /// Sets seen, for the `lose_every_3rd_set` fault.
+    sets_seen: u64,
 }
 
 /// A requested key and its value; None when the key is missing.
@@ -62,6 +65,7 @@ impl MemStore {
     pub fn with_faults(faults: Faults) -> Self {
         let data = Data {
             expiry_enforced: !faults.has("ttl_never_expires"),
+            namespaces: Spaces::new(&faults, "keyvalue_namespace_prefix_leak"),
             ..Data::default()
         };
         let state = State {
@@ -96,7 +100,14 @@ impl MemStore {
     /// Stores `value` under `key`, replacing any value and clearing any expiry.
     pub(crate) fn set(&self, ns: &str, key: String, value: Vec<u8>) -> Result<(), Status> {
         self.check_key(&key)?;
-        self.lock().data.put(ns, key, value);
+        let mut state = self.lock();
+        if self.faults.has("lose_every_3rd_set") {
+            state.data.sets_seen += 1;
+            if state.data.sets_seen.is_multiple_of(3) {
+                return Ok(());
+            }
+        }
+        state.data.put(ns, key, value);
         Ok(())
     }
 

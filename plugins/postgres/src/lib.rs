@@ -9,8 +9,9 @@
 //! - Keys are `bytea`, so they sort in byte order and may hold any UTF-8 (NUL included); a scan
 //!   prefix is a key range (`key >= prefix AND key < successor(prefix)`), never a `LIKE` pattern,
 //!   so `%`, `_` and `\` are literal ([`models::keyvalue`]).
-//! - Queues dequeue with `FOR UPDATE SKIP LOCKED`, and every time (visibility, delays, leases) is
-//!   the database's `now()`, so several plugin processes agree ([`models::queue`]).
+//! - Queues receive and peek under a per-queue advisory lock (FIFO under concurrency), and every
+//!   time (visibility, delays, leases) is the database's `now()`, so several plugin processes
+//!   agree ([`models::queue`]).
 //! - Documents are JSONB, queried with `->` chains (objects only, as the proto's paths) and
 //!   sorted by an explicit type rank, not JSONB's own order ([`models::document`]).
 //! - Traversals are recursive CTEs carrying a visited set, so they end on cycles

@@ -344,4 +344,47 @@ pub mod document_basic {
         );
         Ok(())
     }
+
+    /// Documents inserted and deleted in one namespace never show in a namespace it is a prefix of (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way, for colliding names.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(
+            cx,
+            &crate::document::isolated::Documents(crate::document::isolated::Uses::Basic),
+        )
+        .await
+    }
+
+    /// An empty collection name is INVALID_ARGUMENT for Insert, Get, Update and Delete.
+    pub async fn empty_collection_rejected(cx: &mut Case) -> CaseResult {
+        let mut d = cx.document_basic();
+        let body = json!({ "a": 1 });
+        let insert = d.insert(cx.req(insert_req("", "x", &body))).await;
+        check_code!(insert, Code::InvalidArgument);
+        let get = d
+            .get(cx.req(GetRequest {
+                collection: String::new(),
+                id: "x".into(),
+                ..Default::default()
+            }))
+            .await;
+        check_code!(get, Code::InvalidArgument);
+        let update = d
+            .update(cx.req(UpdateRequest {
+                collection: String::new(),
+                id: "x".into(),
+                json: body.to_string(),
+                ..Default::default()
+            }))
+            .await;
+        check_code!(update, Code::InvalidArgument);
+        let delete = d
+            .delete(cx.req(DeleteRequest {
+                collection: String::new(),
+                id: "x".into(),
+                ..Default::default()
+            }))
+            .await;
+        check_code!(delete, Code::InvalidArgument);
+        Ok(())
+    }
 }

@@ -344,4 +344,75 @@ pub mod document_indexing {
         );
         Ok(())
     }
+
+    /// Indexes created and dropped in one namespace never show in a namespace it is a prefix of (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way, for colliding names.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(
+            cx,
+            &crate::document::isolated::Documents(crate::document::isolated::Uses::Indexing),
+        )
+        .await
+    }
+
+    /// Indexes never change query results (document_query Find), only which writes are allowed. A backend without document_query has no queries to change: only the stored documents are compared then.
+    pub async fn indexes_do_not_change_query_results(cx: &mut Case) -> CaseResult {
+        insert_all(
+            cx,
+            COLL,
+            &[
+                ("u1", json!({ "email": "a@x", "age": 30 })),
+                ("u2", json!({ "email": "b@x", "age": 30 })),
+                ("u3", json!({ "age": 41 })),
+            ],
+        )
+        .await?;
+        let find = |cx: &Case| {
+            let mut q = cx.document_query();
+            let req = cx.req(FindRequest {
+                collection: COLL.into(),
+                filter: vec![Condition {
+                    field: "age".into(),
+                    op: FilterOp::Eq as i32,
+                    value: "30".into(),
+                }],
+                ..Default::default()
+            });
+            async move {
+                match q.find(req).await {
+                    Ok(r) => Ok(Some(
+                        r.into_inner()
+                            .documents
+                            .into_iter()
+                            .map(|d| d.id)
+                            .collect::<Vec<_>>(),
+                    )),
+                    Err(s) if s.code() == Code::Unimplemented => Ok(None),
+                    Err(s) => Err(CaseError::from(s)),
+                }
+            }
+        };
+        let before = find(cx).await?;
+        let mut ix = cx.document_indexing();
+        for (field, unique) in [("email", true), ("age", false)] {
+            ix.create_index(cx.req(CreateIndexRequest {
+                collection: COLL.into(),
+                field: field.into(),
+                unique,
+                ..Default::default()
+            }))
+            .await?;
+        }
+        let after = find(cx).await?;
+        check_eq!(after, before, "Find by age before and after indexing");
+        if let Some(ids) = after {
+            check_eq!(ids, vec!["u1".to_owned(), "u2".to_owned()], "Find by age");
+        }
+        for id in ["u1", "u2", "u3"] {
+            check!(
+                body_of(cx, COLL, id).await?.is_some(),
+                "document {id} after indexing"
+            );
+        }
+        Ok(())
+    }
 }

@@ -14,6 +14,7 @@ use crate::keyvalue::at_caller;
 
 mod basic;
 mod indexing;
+mod isolated;
 mod query;
 
 pub use basic::document_basic;

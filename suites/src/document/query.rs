@@ -458,6 +458,48 @@ pub mod document_query {
         Ok(())
     }
 
+    /// Documents found and aggregated in one namespace never show in a namespace it is a prefix of (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way, for colliding names.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(
+            cx,
+            &crate::document::isolated::Documents(crate::document::isolated::Uses::Query),
+        )
+        .await
+    }
+
+    /// Aggregate with no matching document answers no groups, for every operation.
+    pub async fn aggregate_of_nothing_has_no_groups(cx: &mut Case) -> CaseResult {
+        for op in [AggregateOp::Count, AggregateOp::Sum, AggregateOp::Avg] {
+            check_eq!(
+                aggregate(cx, "address.city", op, "score").await?,
+                Vec::<(Value, f64, u64)>::new(),
+                "Aggregate {op:?} of an empty collection"
+            );
+        }
+        people(cx).await?;
+        let mut q = cx.document_query();
+        let groups = q
+            .aggregate(cx.req(AggregateRequest {
+                collection: COLL.into(),
+                filter: vec![Condition {
+                    field: "name".into(),
+                    op: FilterOp::Eq as i32,
+                    value: "\"nobody at all\"".into(),
+                }],
+                group_by: String::new(),
+                op: AggregateOp::Count as i32,
+                ..Default::default()
+            }))
+            .await?
+            .into_inner()
+            .groups;
+        check!(
+            groups.is_empty(),
+            "Aggregate of a filter matching nothing answered groups: {groups:?}"
+        );
+        Ok(())
+    }
+
     /// A dotted path never indexes into an array: `tags.0` finds nothing, even where `tags[0]` exists.
     pub async fn path_does_not_index_arrays(cx: &mut Case) -> CaseResult {
         people(cx).await?;

@@ -305,4 +305,29 @@ pub mod graph_analytics {
         );
         Ok(())
     }
+
+    /// Shortest paths and components in one namespace never show in a namespace it is a prefix of (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way, for colliding names.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(
+            cx,
+            &crate::graph::isolated::Graphs(crate::graph::isolated::Reads::Analytics),
+        )
+        .await
+    }
+
+    /// A damping factor outside [0, 1) is INVALID_ARGUMENT (0 means the default 0.85).
+    pub async fn damping_out_of_range_rejected(cx: &mut Case) -> CaseResult {
+        seed(cx, &["a", "b"], &[("a", "b")]).await?;
+        let mut g = cx.graph_analytics();
+        for damping in [1.0, 1.5, -0.1, f64::NAN] {
+            let got = g
+                .page_rank(cx.req(PageRankRequest {
+                    damping,
+                    ..Default::default()
+                }))
+                .await;
+            check_code!(got, Code::InvalidArgument);
+        }
+        Ok(())
+    }
 }

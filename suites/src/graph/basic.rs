@@ -398,4 +398,13 @@ pub mod graph_basic {
         );
         Ok(())
     }
+
+    /// Nodes and edges added and deleted in one namespace never show in a namespace it is a prefix of (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way, for colliding names.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(
+            cx,
+            &crate::graph::isolated::Graphs(crate::graph::isolated::Reads::Basic),
+        )
+        .await
+    }
 }

@@ -14,6 +14,7 @@ use crate::keyvalue::at_caller;
 
 mod analytics;
 mod basic;
+mod isolated;
 mod query;
 mod traversal;
 

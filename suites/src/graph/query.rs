@@ -317,4 +317,13 @@ pub mod graph_query {
         );
         Ok(())
     }
+
+    /// Gremlin queries in one namespace never show in a namespace it is a prefix of (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way, for colliding names.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(
+            cx,
+            &crate::graph::isolated::Graphs(crate::graph::isolated::Reads::Query),
+        )
+        .await
+    }
 }

@@ -264,4 +264,29 @@ pub mod graph_traversal {
         }
         Ok(())
     }
+
+    /// Traversals in one namespace never show in a namespace it is a prefix of (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way, for colliding names.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(
+            cx,
+            &crate::graph::isolated::Graphs(crate::graph::isolated::Reads::Traversal),
+        )
+        .await
+    }
+
+    /// An empty `start` is INVALID_ARGUMENT for both traversals.
+    pub async fn empty_start_rejected(cx: &mut Case) -> CaseResult {
+        let mut t = cx.graph_traversal();
+        let req = || {
+            cx.req(TraverseRequest {
+                start: String::new(),
+                ..Default::default()
+            })
+        };
+        let bfs = t.traverse_breadth_first(req()).await;
+        check_code!(bfs, Code::InvalidArgument);
+        let dfs = t.traverse_depth_first(req()).await;
+        check_code!(dfs, Code::InvalidArgument);
+        Ok(())
+    }
 }

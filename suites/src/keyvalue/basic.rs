@@ -377,6 +377,16 @@ pub mod keyvalue_basic {
         Ok(())
     }
 
+    /// Writes, overwrites and deletes in one namespace never show in a namespace it is a prefix of (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way, for colliding keys.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(cx, &crate::keyvalue::isolated::Basic).await
+    }
+
+    /// Concurrent Sets, Gets, Deletes and Exists on shared keys are linearizable: some sequential order consistent with real time explains every answer, so no acknowledged write is lost or seen out of order.
+    pub async fn concurrent_history_is_linearizable(cx: &mut Case) -> CaseResult {
+        crate::linearizable::keyvalue_basic(cx).await
+    }
+
     /// A key is every character of its UTF-8, NUL included: `a\0b`, `a\0` and `a` are three keys.
     pub async fn nul_inside_a_key_is_part_of_it(cx: &mut Case) -> CaseResult {
         let mut kv = cx.keyvalue_basic();

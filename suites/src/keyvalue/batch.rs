@@ -307,4 +307,9 @@ pub mod keyvalue_batch {
         );
         Ok(())
     }
+
+    /// BatchSet, BatchGet and BatchDelete in one namespace never touch keys of a namespace it is a prefix of (`ns`, `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(cx, &crate::keyvalue::isolated::Batch).await
+    }
 }

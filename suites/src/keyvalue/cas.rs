@@ -309,4 +309,14 @@ pub mod keyvalue_cas {
         );
         Ok(())
     }
+
+    /// CompareAndSwap and CompareAndDelete compare with their own namespace's value only, even where another namespace it is a prefix of (`ns`, `nsb`, `ns:`, ...) holds the same key.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(cx, &crate::keyvalue::isolated::Cas).await
+    }
+
+    /// Concurrent CompareAndSwaps, CompareAndDeletes and Gets on one key are linearizable: some sequential order consistent with real time explains every answer.
+    pub async fn concurrent_history_is_linearizable(cx: &mut Case) -> CaseResult {
+        crate::linearizable::keyvalue_cas(cx).await
+    }
 }

@@ -13,6 +13,7 @@ use prism_suite::Site;
 mod basic;
 mod batch;
 mod cas;
+mod isolated;
 mod scan;
 mod transactional;
 mod ttl;

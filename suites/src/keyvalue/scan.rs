@@ -432,6 +432,11 @@ pub mod keyvalue_scan {
         Ok(())
     }
 
+    /// Scan, ScanKeys and Count of one namespace never include keys of a namespace it is a prefix of (`ns`, `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(cx, &crate::keyvalue::isolated::Scan).await
+    }
+
     /// The prefix is literal: a backslash matches only a backslash (it is `LIKE`'s default escape).
     pub async fn prefix_is_literal_backslash(cx: &mut Case) -> CaseResult {
         let matching: Vec<String> = ["a\\", "a\\_x", "a\\\\", "a\\%"]

@@ -388,6 +388,47 @@ pub mod keyvalue_transactional {
         Ok(())
     }
 
+    /// Transactions read and commit their own namespace only, and a write to the same key in a namespace it is a prefix of (`ns`, `nsb`, `ns:`, ...) is no conflict.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(cx, &crate::keyvalue::isolated::Transactional).await?;
+
+        let mut tx = cx.keyvalue_transactional();
+        let txn_id = tx
+            .begin(cx.req(BeginRequest::default()))
+            .await?
+            .into_inner()
+            .txn_id;
+        let read = tx
+            .txn_get(cx.req(TxnGetRequest {
+                txn_id: txn_id.clone(),
+                key: "k".into(),
+                ..Default::default()
+            }))
+            .await;
+        check_code!(read, Code::NotFound);
+        tx.txn_set(cx.req(TxnSetRequest {
+            txn_id: txn_id.clone(),
+            key: "k".into(),
+            value: b"mine".to_vec(),
+            ..Default::default()
+        }))
+        .await?;
+        for ns in crate::isolation::family(cx).iter().skip(1) {
+            crate::keyvalue::put_in(cx, ns, "k", b"theirs").await?;
+        }
+        tx.commit(cx.req(CommitRequest {
+            txn_id,
+            ..Default::default()
+        }))
+        .await?;
+        check_eq!(
+            crate::keyvalue::value_of(cx, "k").await?,
+            crate::keyvalue::some(b"mine"),
+            "the committed value"
+        );
+        Ok(())
+    }
+
     /// A commit whose key was only read (never written) and then changed outside is ABORTED.
     pub async fn read_only_key_changed_aborts(cx: &mut Case) -> CaseResult {
         put(cx, "txn-guard", b"v0").await?;

@@ -336,4 +336,115 @@ pub mod keyvalue_ttl {
         );
         Ok(())
     }
+
+    /// Expire, GetTTL and Persist in one namespace never touch the same key in a namespace it is a prefix of (`ns`, `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(cx, &crate::keyvalue::isolated::Ttl).await
+    }
+
+    /// An expired key vanishes for Get even when Get is the first read after the expiry: NOT_FOUND, with no Exists before it.
+    pub async fn expired_key_vanishes_for_get_first(cx: &mut Case) -> CaseResult {
+        put(cx, "ttl-get", b"ephemeral").await?;
+        check!(
+            expire(cx, "ttl-get", SHORT_MS).await?,
+            "Expire of an existing key reported found = false"
+        );
+        let probe_cx = cx.keyvalue_basic();
+        let probe = cx
+            .req(GetRequest {
+                key: "ttl-get".into(),
+                ..Default::default()
+            })
+            .into_inner();
+        eventually(
+            VANISH_WITHIN,
+            "Get of a key with a 150 ms TTL answers NOT_FOUND",
+            move || {
+                let mut kv = probe_cx.clone();
+                let req = probe.clone();
+                async move {
+                    match kv.get(req).await {
+                        Ok(_) => Ok(false),
+                        Err(s) if s.code() == Code::NotFound => Ok(true),
+                        Err(s) => Err(s.into()),
+                    }
+                }
+            },
+        )
+        .await?;
+        let exists = cx
+            .keyvalue_basic()
+            .exists(cx.req(ExistsRequest {
+                key: "ttl-get".into(),
+                ..Default::default()
+            }))
+            .await?
+            .into_inner()
+            .exists;
+        check!(!exists, "Exists of a key Get already found expired");
+        Ok(())
+    }
+
+    /// Expired keys vanish for Scan, ScanKeys and Count (keyvalue_scan) too, read before any Get or Exists. A backend without keyvalue_scan has no such reads: only Get is checked then.
+    pub async fn expired_key_vanishes_from_scan_and_count(cx: &mut Case) -> CaseResult {
+        put(cx, "gone-1", b"ephemeral").await?;
+        put(cx, "gone-2", b"ephemeral").await?;
+        put(cx, "kept", b"stays").await?;
+        for key in ["gone-1", "gone-2"] {
+            check!(
+                expire(cx, key, SHORT_MS).await?,
+                "Expire of an existing key reported found = false"
+            );
+        }
+        let probe_cx = cx.keyvalue_scan();
+        let probe = cx.req(CountRequest::default()).into_inner();
+        let first = probe_cx.clone().count(probe.clone()).await;
+        if matches!(&first, Err(s) if s.code() == Code::Unimplemented) {
+            check_eq!(value_of(cx, "gone-1").await?, None, "Get of an expired key");
+            return Ok(());
+        }
+        eventually(
+            VANISH_WITHIN,
+            "Count stops counting two keys with a 150 ms TTL",
+            move || {
+                let mut kv = probe_cx.clone();
+                let req = probe.clone();
+                async move { Ok(kv.count(req).await?.into_inner().count == 1) }
+            },
+        )
+        .await?;
+        let mut scan = cx.keyvalue_scan();
+        let items = collect(
+            scan.scan(cx.req(ScanRequest::default()))
+                .await?
+                .into_inner(),
+        )
+        .await?;
+        let items: Vec<(String, Vec<u8>)> = items.into_iter().map(|i| (i.key, i.value)).collect();
+        check_eq!(
+            items,
+            vec![("kept".to_owned(), b"stays".to_vec())],
+            "Scan after two keys expired"
+        );
+        let keys = collect(
+            scan.scan_keys(cx.req(ScanKeysRequest {
+                prefix: "gone".into(),
+                ..Default::default()
+            }))
+            .await?
+            .into_inner(),
+        )
+        .await?;
+        check!(keys.is_empty(), "ScanKeys listed expired keys: {keys:?}");
+        let count = scan
+            .count(cx.req(CountRequest {
+                prefix: "gone".into(),
+                ..Default::default()
+            }))
+            .await?
+            .into_inner()
+            .count;
+        check_eq!(count, 0, "Count of the expired keys' prefix");
+        Ok(())
+    }
 }

@@ -239,4 +239,9 @@ pub mod list_basic {
         check_eq!(drain(cx, "shared").await?, ["mine"], "own list");
         Ok(())
     }
+
+    /// Pushes and pops in one namespace never show in a namespace it is a prefix of (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way, for colliding names.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(cx, &crate::list::isolated::Basic).await
+    }
 }

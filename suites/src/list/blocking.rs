@@ -269,4 +269,53 @@ pub mod list_blocking {
         check_code!(empty_key, Code::InvalidArgument);
         Ok(())
     }
+
+    /// A blocked pop in one namespace gets only a value pushed in its own, never one pushed to the same key in a namespace it is a prefix of (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        let family = crate::isolation::family(cx);
+        let mut pops = Vec::new();
+        for ns in &family {
+            let mut client = cx.list_blocking();
+            let req = cx.req_in(
+                ns,
+                BlockingPopRequest {
+                    key: "l".into(),
+                    timeout_ms: 3000,
+                    ..Default::default()
+                },
+            );
+            pops.push(tokio::spawn(
+                async move { client.blocking_pop_left(req).await },
+            ));
+        }
+        // Longest first: a popper of `ns` that sees the longer namespaces' lists would take theirs.
+        for (tag, ns) in family.iter().enumerate().rev() {
+            let value = crate::isolation::tagged("v", tag);
+            crate::list::push_right_in(cx, ns, "l", &[&value]).await?;
+        }
+        for (tag, (ns, pop)) in family.iter().zip(pops).enumerate() {
+            let got = pop
+                .await
+                .map_err(|e| CaseError::check(format!("blocking pop task failed: {e}")))??
+                .into_inner();
+            let value = String::from_utf8_lossy(&got.value).into_owned();
+            check_eq!(
+                (got.found, value),
+                (true, crate::isolation::tagged("v", tag)),
+                "what the blocked pop in {} got",
+                crate::isolation::label(cx, ns)
+            );
+        }
+        Ok(())
+    }
+
+    /// An empty key is INVALID_ARGUMENT for BlockingPopLeft and BlockingPopRight.
+    pub async fn empty_key_rejected(cx: &mut Case) -> CaseResult {
+        let mut list = cx.list_blocking();
+        let left = list.blocking_pop_left(cx.req(pop_req("", 100))).await;
+        check_code!(left, Code::InvalidArgument);
+        let right = list.blocking_pop_right(cx.req(pop_req("", 100))).await;
+        check_code!(right, Code::InvalidArgument);
+        Ok(())
+    }
 }

@@ -276,4 +276,9 @@ pub mod list_indexing {
         check_code!(remove, Code::InvalidArgument);
         Ok(())
     }
+
+    /// Set, Insert and Remove by position or value in one namespace never show in a namespace it is a prefix of (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way, for colliding names.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(cx, &crate::list::isolated::Indexing).await
+    }
 }

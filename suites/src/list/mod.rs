@@ -14,6 +14,7 @@ use crate::keyvalue::at_caller;
 mod basic;
 mod blocking;
 mod indexing;
+mod isolated;
 mod range;
 
 pub use basic::list_basic;

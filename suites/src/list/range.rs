@@ -214,4 +214,25 @@ pub mod list_range {
         check_code!(trimmed, Code::InvalidArgument);
         Ok(())
     }
+
+    /// Trims in one namespace never show in a namespace it is a prefix of (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way, for colliding names.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(cx, &crate::list::isolated::Range).await
+    }
+
+    /// A missing list reads as empty for GetRange, and Trim of it answers length 0 and creates nothing.
+    pub async fn missing_list_reads_as_empty(cx: &mut Case) -> CaseResult {
+        check_eq!(
+            range(cx, "never", 0, -1).await?,
+            Vec::<String>::new(),
+            "GetRange of a missing list"
+        );
+        check_eq!(trim(cx, "never", 0, -1).await?, 0, "Trim of a missing list");
+        check_eq!(
+            length_in(cx, cx.namespace(), "never").await?,
+            0,
+            "Length after Trim of a missing list"
+        );
+        Ok(())
+    }
 }

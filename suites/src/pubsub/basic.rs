@@ -382,4 +382,52 @@ pub mod pubsub_basic {
         check_code!(subscribed, Code::InvalidArgument);
         Ok(())
     }
+
+    /// Subscribers in namespaces of which one is a prefix of the other (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...) get only their own namespace's messages, on the same topic and with the same subscription id.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        let family = crate::isolation::family(cx);
+        let mut subs = Vec::new();
+        for ns in &family {
+            let req = cx.req_in(
+                ns,
+                SubscribeRequest {
+                    topic: "t".into(),
+                    subscription_id: "sub".into(),
+                    ..Default::default()
+                },
+            );
+            subs.push(cx.pubsub_basic().subscribe(req).await?.into_inner());
+        }
+        for step in 0..2 {
+            for (tag, ns) in family.iter().enumerate() {
+                let payload = &crate::pubsub::isolated::own_payloads(tag)[step];
+                crate::pubsub::publish_in(cx, ns, "t", payload).await?;
+            }
+        }
+        crate::pubsub::isolated::own_only(cx, &family, &mut subs).await?;
+        for ns in family.iter().skip(1) {
+            let req = cx.req_in(
+                ns,
+                UnsubscribeRequest {
+                    subscription_id: "sub".into(),
+                    ..Default::default()
+                },
+            );
+            let found = cx.pubsub_basic().unsubscribe(req).await?.into_inner().found;
+            check!(
+                found,
+                "Unsubscribe of the namespace's own subscription id found nothing"
+            );
+        }
+        let req = cx.req(UnsubscribeRequest {
+            subscription_id: "sub".into(),
+            ..Default::default()
+        });
+        let found = cx.pubsub_basic().unsubscribe(req).await?.into_inner().found;
+        check!(
+            found,
+            "Unsubscribe in `ns` found nothing after the same id was unsubscribed in longer namespaces"
+        );
+        Ok(())
+    }
 }

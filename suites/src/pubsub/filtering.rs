@@ -310,4 +310,126 @@ pub mod pubsub_filtering {
         stays_quiet(&mut mine, "this namespace, after its one message").await?;
         Ok(())
     }
+
+    /// Filtered subscribers in namespaces of which one is a prefix of the other (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...) get only their own namespace's messages, whose attributes match all the same.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        let family = crate::isolation::family(cx);
+        let attributes =
+            std::collections::HashMap::from([("kind".to_owned(), "wanted".to_owned())]);
+        let mut subs = Vec::new();
+        for ns in &family {
+            let req = cx.req_in(
+                ns,
+                SubscribeFilteredRequest {
+                    topic: "t".into(),
+                    filter: attributes.clone(),
+                    subscription_id: "sub".into(),
+                    ..Default::default()
+                },
+            );
+            subs.push(
+                cx.pubsub_filtering()
+                    .subscribe_filtered(req)
+                    .await?
+                    .into_inner(),
+            );
+        }
+        for step in 0..2 {
+            for (tag, ns) in family.iter().enumerate() {
+                let payload = &crate::pubsub::isolated::own_payloads(tag)[step];
+                let req = cx.req_in(
+                    ns,
+                    PublishWithAttributesRequest {
+                        topic: "t".into(),
+                        payload: payload.as_bytes().to_vec(),
+                        attributes: attributes.clone(),
+                        ..Default::default()
+                    },
+                );
+                cx.pubsub_filtering().publish_with_attributes(req).await?;
+            }
+        }
+        crate::pubsub::isolated::own_only(cx, &family, &mut subs).await
+    }
+
+    /// `subscription_id` works as in pubsub_basic and is shared with it: an id in use by a filtered subscription is ALREADY_EXISTS for another one and for pubsub_basic's Subscribe, and pubsub_basic's Unsubscribe by that id ends the stream normally.
+    pub async fn subscription_id_shared_with_pubsub_basic(cx: &mut Case) -> CaseResult {
+        let mut sub = cx
+            .pubsub_filtering()
+            .subscribe_filtered(cx.req(SubscribeFilteredRequest {
+                topic: "s".into(),
+                subscription_id: "shared-id".into(),
+                ..Default::default()
+            }))
+            .await?
+            .into_inner();
+        let again = cx
+            .pubsub_filtering()
+            .subscribe_filtered(cx.req(SubscribeFilteredRequest {
+                topic: "other".into(),
+                subscription_id: "shared-id".into(),
+                ..Default::default()
+            }))
+            .await;
+        check_code!(again, Code::AlreadyExists);
+        let plain = cx
+            .pubsub_basic()
+            .subscribe(cx.req(SubscribeRequest {
+                topic: "plain".into(),
+                subscription_id: "shared-id".into(),
+                ..Default::default()
+            }))
+            .await;
+        check_code!(plain, Code::AlreadyExists);
+        crate::pubsub::publish(cx, "s", "before").await?;
+        let first = crate::pubsub::recv_payloads(&mut sub, 1).await?;
+        check_eq!(
+            first,
+            vec!["before".to_owned()],
+            "the message published before Unsubscribe"
+        );
+        let found = cx
+            .pubsub_basic()
+            .unsubscribe(cx.req(UnsubscribeRequest {
+                subscription_id: "shared-id".into(),
+                ..Default::default()
+            }))
+            .await?
+            .into_inner()
+            .found;
+        check!(
+            found,
+            "pubsub_basic's Unsubscribe did not find the filtered subscription's id"
+        );
+        let rest = crate::pubsub::recv_to_end(sub).await?;
+        check!(
+            rest.is_empty(),
+            "messages after Unsubscribe: {:?}",
+            crate::pubsub::payloads(&rest)
+        );
+        Ok(())
+    }
+
+    /// An empty topic is INVALID_ARGUMENT for PublishWithAttributes and SubscribeFiltered.
+    pub async fn empty_topic_rejected(cx: &mut Case) -> CaseResult {
+        let publish = cx
+            .pubsub_filtering()
+            .publish_with_attributes(cx.req(PublishWithAttributesRequest {
+                topic: String::new(),
+                payload: b"payload".to_vec(),
+                attributes: attrs(&[("k", "v")]),
+                ..Default::default()
+            }))
+            .await;
+        check_code!(publish, Code::InvalidArgument);
+        let subscribe = cx
+            .pubsub_filtering()
+            .subscribe_filtered(cx.req(SubscribeFilteredRequest {
+                topic: String::new(),
+                ..Default::default()
+            }))
+            .await;
+        check_code!(subscribe, Code::InvalidArgument);
+        Ok(())
+    }
 }

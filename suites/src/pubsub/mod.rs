@@ -16,6 +16,7 @@ use crate::keyvalue::at_caller;
 
 mod basic;
 mod filtering;
+mod isolated;
 mod ordering;
 mod persistent;
 mod wildcards;

@@ -225,4 +225,44 @@ pub mod pubsub_ordering {
         check_code!(got, Code::InvalidArgument);
         Ok(())
     }
+
+    /// Ordered publishes in namespaces of which one is a prefix of the other (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), on the same topic and ordering key, reach only their own namespace's subscribers.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        let family = crate::isolation::family(cx);
+        let mut subs = Vec::new();
+        for ns in &family {
+            subs.push(crate::pubsub::subscribe_in(cx, ns, "t").await?);
+        }
+        for step in 0..2 {
+            for (tag, ns) in family.iter().enumerate() {
+                let payload = &crate::pubsub::isolated::own_payloads(tag)[step];
+                let req = cx.req_in(
+                    ns,
+                    PublishOrderedRequest {
+                        topic: "t".into(),
+                        payload: payload.as_bytes().to_vec(),
+                        ordering_key: "k".into(),
+                        ..Default::default()
+                    },
+                );
+                cx.pubsub_ordering().publish_ordered(req).await?;
+            }
+        }
+        crate::pubsub::isolated::own_only(cx, &family, &mut subs).await
+    }
+
+    /// An empty topic is INVALID_ARGUMENT for PublishOrdered, like an empty ordering key.
+    pub async fn empty_topic_rejected(cx: &mut Case) -> CaseResult {
+        let got = cx
+            .pubsub_ordering()
+            .publish_ordered(cx.req(PublishOrderedRequest {
+                topic: String::new(),
+                ordering_key: "k".into(),
+                payload: b"payload".to_vec(),
+                ..Default::default()
+            }))
+            .await;
+        check_code!(got, Code::InvalidArgument);
+        Ok(())
+    }
 }

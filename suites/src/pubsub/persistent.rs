@@ -365,4 +365,113 @@ pub mod pubsub_persistent {
         check_code!(published, Code::InvalidArgument);
         Ok(())
     }
+
+    /// Durable subscriptions of the same topic and subscriber name in namespaces of which one is a prefix of the other (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...) get only their own namespace's messages, and GetLastMessageID answers each namespace's own last id.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        let family = crate::isolation::family(cx);
+        let mut subs = Vec::new();
+        for ns in &family {
+            let req = cx.req_in(
+                ns,
+                SubscribeDurableRequest {
+                    topic: "t".into(),
+                    subscriber_name: "sub".into(),
+                    ..Default::default()
+                },
+            );
+            subs.push(
+                cx.pubsub_persistent()
+                    .subscribe_durable(req)
+                    .await?
+                    .into_inner(),
+            );
+        }
+        let mut last = vec![String::new(); family.len()];
+        for step in 0..2 {
+            for (tag, ns) in family.iter().enumerate() {
+                let payload = &crate::pubsub::isolated::own_payloads(tag)[step];
+                let req = cx.req_in(
+                    ns,
+                    PublishPersistentRequest {
+                        topic: "t".into(),
+                        payload: payload.as_bytes().to_vec(),
+                        ..Default::default()
+                    },
+                );
+                last[tag] = cx
+                    .pubsub_persistent()
+                    .publish_persistent(req)
+                    .await?
+                    .into_inner()
+                    .message_id;
+            }
+        }
+        crate::pubsub::isolated::own_only(cx, &family, &mut subs).await?;
+        for (ns, id) in family.iter().zip(&last) {
+            let req = cx.req_in(
+                ns,
+                GetLastMessageIdRequest {
+                    topic: "t".into(),
+                    ..Default::default()
+                },
+            );
+            let got = cx
+                .pubsub_persistent()
+                .get_last_message_id(req)
+                .await?
+                .into_inner()
+                .message_id;
+            check_eq!(
+                &got,
+                id,
+                "GetLastMessageID in {}",
+                crate::isolation::label(cx, ns)
+            );
+        }
+        Ok(())
+    }
+
+    /// Durable subscriptions get only messages published with PublishPersistent, not pubsub_basic's Publish to the same topic.
+    pub async fn durable_gets_only_persistent_publishes(cx: &mut Case) -> CaseResult {
+        let mut durable = cx
+            .pubsub_persistent()
+            .subscribe_durable(cx.req(SubscribeDurableRequest {
+                topic: "mixed".into(),
+                subscriber_name: "d".into(),
+                ..Default::default()
+            }))
+            .await?
+            .into_inner();
+        crate::pubsub::publish(cx, "mixed", "plain").await?;
+        publish_in(cx, cx.namespace(), "mixed", &["persistent"]).await?;
+        let got = crate::pubsub::recv_payloads(&mut durable, 1).await?;
+        check_eq!(
+            got,
+            vec!["persistent".to_owned()],
+            "the durable subscription's first message"
+        );
+        crate::pubsub::stays_quiet(
+            &mut durable,
+            "a durable subscriber after the persistent message",
+        )
+        .await
+    }
+
+    /// Persistent messages also reach live pubsub_basic subscribers of the topic, with the id PublishPersistent answered.
+    pub async fn persistent_messages_reach_live_subscribers(cx: &mut Case) -> CaseResult {
+        let mut live = crate::pubsub::subscribe(cx, "both").await?;
+        let ids = publish_in(cx, cx.namespace(), "both", &["p1", "p2"]).await?;
+        let got = crate::pubsub::recv(&mut live, 2).await?;
+        check_eq!(
+            crate::pubsub::payloads(&got),
+            vec!["p1".to_owned(), "p2".to_owned()],
+            "what a pubsub_basic subscriber got of two persistent messages"
+        );
+        check_eq!(
+            crate::pubsub::ids(&got),
+            ids,
+            "ids of the persistent messages delivered live"
+        );
+        Ok(())
+    }
 }

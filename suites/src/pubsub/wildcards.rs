@@ -217,4 +217,91 @@ pub mod pubsub_wildcards {
         }
         Ok(())
     }
+
+    /// Pattern subscribers in namespaces of which one is a prefix of the other (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...) get only their own namespace's messages.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        let family = crate::isolation::family(cx);
+        let mut subs = Vec::new();
+        for ns in &family {
+            let req = cx.req_in(
+                ns,
+                SubscribePatternRequest {
+                    pattern: "t.*".into(),
+                    subscription_id: "sub".into(),
+                    ..Default::default()
+                },
+            );
+            subs.push(
+                cx.pubsub_wildcards()
+                    .subscribe_pattern(req)
+                    .await?
+                    .into_inner(),
+            );
+        }
+        for step in 0..2 {
+            for (tag, ns) in family.iter().enumerate() {
+                let payload = &crate::pubsub::isolated::own_payloads(tag)[step];
+                crate::pubsub::publish_in(cx, ns, "t.x", payload).await?;
+            }
+        }
+        crate::pubsub::isolated::own_only(cx, &family, &mut subs).await
+    }
+
+    /// `subscription_id` works as in pubsub_basic and is shared with it: an id in use by a pattern subscription is ALREADY_EXISTS for another one and for pubsub_basic's Subscribe, and pubsub_basic's Unsubscribe by that id ends the stream normally.
+    pub async fn subscription_id_shared_with_pubsub_basic(cx: &mut Case) -> CaseResult {
+        let mut sub = cx
+            .pubsub_wildcards()
+            .subscribe_pattern(cx.req(SubscribePatternRequest {
+                pattern: "s.*".into(),
+                subscription_id: "shared-id".into(),
+                ..Default::default()
+            }))
+            .await?
+            .into_inner();
+        let again = cx
+            .pubsub_wildcards()
+            .subscribe_pattern(cx.req(SubscribePatternRequest {
+                pattern: "other.*".into(),
+                subscription_id: "shared-id".into(),
+                ..Default::default()
+            }))
+            .await;
+        check_code!(again, Code::AlreadyExists);
+        let plain = cx
+            .pubsub_basic()
+            .subscribe(cx.req(SubscribeRequest {
+                topic: "plain".into(),
+                subscription_id: "shared-id".into(),
+                ..Default::default()
+            }))
+            .await;
+        check_code!(plain, Code::AlreadyExists);
+        crate::pubsub::publish(cx, "s.x", "before").await?;
+        let first = crate::pubsub::recv_payloads(&mut sub, 1).await?;
+        check_eq!(
+            first,
+            vec!["before".to_owned()],
+            "the message published before Unsubscribe"
+        );
+        let found = cx
+            .pubsub_basic()
+            .unsubscribe(cx.req(UnsubscribeRequest {
+                subscription_id: "shared-id".into(),
+                ..Default::default()
+            }))
+            .await?
+            .into_inner()
+            .found;
+        check!(
+            found,
+            "pubsub_basic's Unsubscribe did not find the pattern subscription's id"
+        );
+        let rest = crate::pubsub::recv_to_end(sub).await?;
+        check!(
+            rest.is_empty(),
+            "messages after Unsubscribe: {:?}",
+            crate::pubsub::payloads(&rest)
+        );
+        Ok(())
+    }
 }

@@ -243,6 +243,20 @@ pub mod queue_basic {
         Ok(())
     }
 
+    /// Enqueues, peeks and dequeues in one namespace never show in a namespace it is a prefix of (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way, for colliding names.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(
+            cx,
+            &crate::queue::isolated::Queues::new(crate::queue::isolated::Uses::Basic),
+        )
+        .await
+    }
+
+    /// Concurrent Enqueues, Dequeues and Peeks on one queue are linearizable: some sequential FIFO order consistent with real time explains every answer, so no acknowledged message is lost, duplicated or reordered.
+    pub async fn concurrent_history_is_linearizable(cx: &mut Case) -> CaseResult {
+        crate::linearizable::queue_basic(cx).await
+    }
+
     /// Concurrent Dequeues take distinct messages: none is received twice, none answers empty early.
     pub async fn concurrent_dequeues_take_distinct_messages(cx: &mut Case) -> CaseResult {
         const N: usize = 30;

@@ -300,4 +300,13 @@ pub mod queue_dead_letter {
         check_code!(itself, Code::InvalidArgument);
         Ok(())
     }
+
+    /// Dead-letter configurations in one namespace never show in a namespace it is a prefix of (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way, for colliding names.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(
+            cx,
+            &crate::queue::isolated::Queues::new(crate::queue::isolated::Uses::DeadLetter),
+        )
+        .await
+    }
 }

@@ -183,4 +183,35 @@ pub mod queue_delayed {
         check_eq!(peek(cx, "jobs").await?, None, "Peek");
         Ok(())
     }
+
+    /// Delayed messages and their scheduled count in one namespace never show in a namespace it is a prefix of (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way, for colliding names.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(
+            cx,
+            &crate::queue::isolated::Queues::new(crate::queue::isolated::Uses::Delayed),
+        )
+        .await
+    }
+
+    /// An empty queue name is INVALID_ARGUMENT for EnqueueDelayed and GetScheduledCount.
+    pub async fn empty_queue_name_rejected(cx: &mut Case) -> CaseResult {
+        let mut q = cx.queue_delayed();
+        let enqueue = q
+            .enqueue_delayed(cx.req(EnqueueDelayedRequest {
+                queue: String::new(),
+                payload: b"payload".to_vec(),
+                delay_ms: SOON_MS,
+                ..Default::default()
+            }))
+            .await;
+        check_code!(enqueue, Code::InvalidArgument);
+        let count = q
+            .get_scheduled_count(cx.req(GetScheduledCountRequest {
+                queue: String::new(),
+                ..Default::default()
+            }))
+            .await;
+        check_code!(count, Code::InvalidArgument);
+        Ok(())
+    }
 }

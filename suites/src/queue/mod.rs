@@ -17,6 +17,7 @@ use crate::keyvalue::at_caller;
 mod basic;
 mod dead_letter;
 mod delayed;
+mod isolated;
 mod priority;
 mod visibility;
 

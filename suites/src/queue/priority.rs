@@ -167,4 +167,13 @@ pub mod queue_priority {
         check_code!(got, Code::InvalidArgument);
         Ok(())
     }
+
+    /// Priorities in one namespace never show in a namespace it is a prefix of (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way, for colliding names.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(
+            cx,
+            &crate::queue::isolated::Queues::new(crate::queue::isolated::Uses::Priority),
+        )
+        .await
+    }
 }

@@ -345,4 +345,52 @@ pub mod queue_visibility {
         );
         Ok(())
     }
+
+    /// Leases and acknowledgements in one namespace never show in a namespace it is a prefix of (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way, for colliding names.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(
+            cx,
+            &crate::queue::isolated::Queues::new(crate::queue::isolated::Uses::Visibility),
+        )
+        .await
+    }
+
+    /// An empty queue name is INVALID_ARGUMENT for DequeueWithTimeout, ExtendVisibility, Release and Acknowledge.
+    pub async fn empty_queue_name_rejected(cx: &mut Case) -> CaseResult {
+        let mut q = cx.queue_visibility();
+        let lease = q
+            .dequeue_with_timeout(cx.req(DequeueWithTimeoutRequest {
+                queue: String::new(),
+                visibility_timeout_ms: 1000,
+                ..Default::default()
+            }))
+            .await;
+        check_code!(lease, Code::InvalidArgument);
+        let extend = q
+            .extend_visibility(cx.req(ExtendVisibilityRequest {
+                queue: String::new(),
+                receipt_handle: "r".into(),
+                visibility_timeout_ms: 1000,
+                ..Default::default()
+            }))
+            .await;
+        check_code!(extend, Code::InvalidArgument);
+        let release = q
+            .release(cx.req(ReleaseRequest {
+                queue: String::new(),
+                receipt_handle: "r".into(),
+                ..Default::default()
+            }))
+            .await;
+        check_code!(release, Code::InvalidArgument);
+        let ack = q
+            .acknowledge(cx.req(AcknowledgeRequest {
+                queue: String::new(),
+                receipt_handle: "r".into(),
+                ..Default::default()
+            }))
+            .await;
+        check_code!(ack, Code::InvalidArgument);
+        Ok(())
+    }
 }

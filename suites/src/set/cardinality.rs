@@ -195,4 +195,9 @@ pub mod set_cardinality {
         check_code!(member, Code::InvalidArgument);
         Ok(())
     }
+
+    /// Members counted by GetSize and IsMember in one namespace never show in a namespace it is a prefix of (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way, for colliding names.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(cx, &crate::set::isolated::Cardinality).await
+    }
 }

@@ -13,6 +13,7 @@ use crate::keyvalue::at_caller;
 
 mod basic;
 mod cardinality;
+mod isolated;
 mod operations;
 mod random;
 

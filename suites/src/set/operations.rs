@@ -236,4 +236,9 @@ pub mod set_operations {
         check_code!(empty_key, Code::InvalidArgument);
         Ok(())
     }
+
+    /// Sets combined by Union, Intersection and Difference in one namespace never show in a namespace it is a prefix of (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way, for colliding names.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(cx, &crate::set::isolated::Operations).await
+    }
 }

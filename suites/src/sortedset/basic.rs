@@ -181,4 +181,9 @@ pub mod sortedset_basic {
         );
         Ok(())
     }
+
+    /// Adds, removes and scores in one namespace never show in a namespace it is a prefix of (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way, for colliding names.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(cx, &crate::sortedset::isolated::Basic).await
+    }
 }

@@ -170,4 +170,9 @@ pub mod sortedset_lex {
         );
         Ok(())
     }
+
+    /// Members ranged by lex in one namespace never show in a namespace it is a prefix of (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way, for colliding names.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(cx, &crate::sortedset::isolated::Lex).await
+    }
 }

@@ -12,6 +12,7 @@ use prism_suite::proto::sortedset::*;
 use crate::keyvalue::at_caller;
 
 mod basic;
+mod isolated;
 mod lex;
 mod operations;
 mod range;

@@ -211,4 +211,50 @@ pub mod sortedset_operations {
         check_code!(long, Code::InvalidArgument);
         Ok(())
     }
+
+    /// Sets combined by Union and Intersection in one namespace never show in a namespace it is a prefix of (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way, for colliding names.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(cx, &crate::sortedset::isolated::Operations).await
+    }
+
+    /// A NaN weight is INVALID_ARGUMENT, for Union and Intersection.
+    pub async fn nan_weight_rejected(cx: &mut Case) -> CaseResult {
+        seed(cx).await?;
+        let mut z = cx.sortedset_operations();
+        let u = z
+            .union(cx.req(union(&["z1", "z2"], &[1.0, f64::NAN], ScoreAggregate::Sum)))
+            .await;
+        check_code!(u, Code::InvalidArgument);
+        let i = z
+            .intersection(cx.req(inter(&["z1", "z2"], &[f64::NAN, 1.0], ScoreAggregate::Sum)))
+            .await;
+        check_code!(i, Code::InvalidArgument);
+        Ok(())
+    }
+
+    /// A NaN arising from infinities (+inf plus -inf) counts as 0, as in Redis.
+    pub async fn nan_from_infinities_counts_as_zero(cx: &mut Case) -> CaseResult {
+        add_all(cx, "up", &[("m", f64::INFINITY), ("n", 1.0)]).await?;
+        add_all(cx, "down", &[("m", f64::NEG_INFINITY), ("n", 2.0)]).await?;
+        let mut z = cx.sortedset_operations();
+        let u = z
+            .union(cx.req(union(&["up", "down"], &[], ScoreAggregate::Sum)))
+            .await?
+            .into_inner();
+        check_eq!(
+            pairs(&u.members),
+            expect(&[("m", 0.0), ("n", 3.0)]),
+            "Union of +inf and -inf"
+        );
+        let i = z
+            .intersection(cx.req(inter(&["up", "down"], &[], ScoreAggregate::Sum)))
+            .await?
+            .into_inner();
+        check_eq!(
+            pairs(&i.members),
+            expect(&[("m", 0.0), ("n", 3.0)]),
+            "Intersection of +inf and -inf"
+        );
+        Ok(())
+    }
 }

@@ -386,4 +386,93 @@ pub mod stream_consumer_groups {
         check_code!(beyond, Code::OutOfRange);
         Ok(())
     }
+
+    /// Consumer groups, their deliveries and acknowledgements in one namespace never show in a namespace it is a prefix of (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way, for colliding names.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(
+            cx,
+            &crate::stream::isolated::Streams::new(crate::stream::isolated::Uses::ConsumerGroups),
+        )
+        .await
+    }
+
+    /// A negative start offset, or an empty stream, group or consumer name, is INVALID_ARGUMENT.
+    pub async fn negative_start_or_empty_name_rejected(cx: &mut Case) -> CaseResult {
+        append_n(cx, STREAM, 0, 2).await?;
+        let mut groups = cx.stream_consumer_groups();
+        let create = |stream: &str, group: &str, start_offset: i64| {
+            cx.req(CreateConsumerGroupRequest {
+                stream: stream.into(),
+                group: group.into(),
+                start_offset,
+                ..Default::default()
+            })
+        };
+        let negative = groups
+            .create_consumer_group(create(STREAM, "neg", -1))
+            .await;
+        check_code!(negative, Code::InvalidArgument);
+        let no_stream = groups.create_consumer_group(create("", "g", 0)).await;
+        check_code!(no_stream, Code::InvalidArgument);
+        let no_group = groups.create_consumer_group(create(STREAM, "", 0)).await;
+        check_code!(no_group, Code::InvalidArgument);
+        groups.create_consumer_group(create(STREAM, "g", 0)).await?;
+        let no_consumer = groups.join_consumer_group(cx.req(join_req("g", ""))).await;
+        check_code!(no_consumer, Code::InvalidArgument);
+        let ack = groups
+            .ack(cx.req(AckRequest {
+                stream: STREAM.into(),
+                group: String::new(),
+                offset: 0,
+                ..Default::default()
+            }))
+            .await;
+        check_code!(ack, Code::InvalidArgument);
+        let info = groups
+            .get_consumer_group_info(cx.req(GetConsumerGroupInfoRequest {
+                stream: String::new(),
+                group: "g".into(),
+                ..Default::default()
+            }))
+            .await;
+        check_code!(info, Code::InvalidArgument);
+        Ok(())
+    }
+
+    /// A start offset below the low watermark is OUT_OF_RANGE (trimmed with stream_retention; a backend without it cannot trim, and there is nothing below its watermark 0).
+    pub async fn start_offset_below_watermark_is_out_of_range(cx: &mut Case) -> CaseResult {
+        append_n(cx, STREAM, 0, 5).await?;
+        let mut retention = cx.stream_retention();
+        let set = retention
+            .set_retention(cx.req(SetRetentionRequest {
+                stream: STREAM.into(),
+                max_records: 2,
+                ..Default::default()
+            }))
+            .await;
+        if matches!(&set, Err(s) if s.code() == Code::Unimplemented) {
+            return Ok(());
+        }
+        set?;
+        let low = retention
+            .compact(cx.req(CompactRequest {
+                stream: STREAM.into(),
+                ..Default::default()
+            }))
+            .await?
+            .into_inner()
+            .low_watermark;
+        check_eq!(low, 3, "low watermark after keeping 2 of 5 records");
+        let below = cx
+            .stream_consumer_groups()
+            .create_consumer_group(cx.req(CreateConsumerGroupRequest {
+                stream: STREAM.into(),
+                group: "old".into(),
+                start_offset: 1,
+                ..Default::default()
+            }))
+            .await;
+        check_code!(below, Code::OutOfRange);
+        Ok(())
+    }
 }

@@ -16,6 +16,7 @@ use crate::keyvalue::at_caller;
 
 mod basic;
 mod consumer_groups;
+mod isolated;
 mod partitioning;
 mod replay;
 mod retention;

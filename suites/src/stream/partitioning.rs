@@ -331,4 +331,63 @@ pub mod stream_partitioning {
         );
         Ok(())
     }
+
+    /// Partitioned appends and their offsets in one namespace never show in a namespace it is a prefix of (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way, for colliding names.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(
+            cx,
+            &crate::stream::isolated::Streams::new(crate::stream::isolated::Uses::Partitioning),
+        )
+        .await
+    }
+
+    /// A partitioned stream is apart from stream_basic's single log of the same name: appends to either leave the other as it was. A backend without stream_basic has no such log.
+    pub async fn partitions_apart_from_the_basic_log(cx: &mut Case) -> CaseResult {
+        let mut part = cx.stream_partitioning();
+        part.append_to_partition(cx.req(append_req(Some(Target::Partition(0)), "partitioned")))
+            .await?;
+        let mut basic = cx.stream_basic();
+        let latest = basic
+            .get_latest_offset(cx.req(GetLatestOffsetRequest {
+                stream: STREAM.into(),
+                ..Default::default()
+            }))
+            .await;
+        if matches!(&latest, Err(s) if s.code() == Code::Unimplemented) {
+            return Ok(());
+        }
+        check_eq!(
+            latest?.into_inner().latest_offset,
+            -1,
+            "stream_basic's latest offset after a partitioned append of the same name"
+        );
+        let offset = basic
+            .append(cx.req(AppendRequest {
+                stream: STREAM.into(),
+                payload: b"single".to_vec(),
+                ..Default::default()
+            }))
+            .await?
+            .into_inner()
+            .offset;
+        check_eq!(offset, 0, "first stream_basic Append of the name");
+        let got = part
+            .get_partitions(cx.req(GetPartitionsRequest {
+                stream: STREAM.into(),
+                ..Default::default()
+            }))
+            .await?
+            .into_inner();
+        let latest: Vec<i64> = got.partitions.iter().map(|p| p.latest_offset).collect();
+        let mut expected = vec![-1; got.count as usize];
+        if let Some(first) = expected.first_mut() {
+            *first = 0;
+        }
+        check_eq!(
+            latest,
+            expected,
+            "partition latest offsets after a stream_basic Append"
+        );
+        Ok(())
+    }
 }

@@ -265,4 +265,13 @@ pub mod stream_retention {
         );
         Ok(())
     }
+
+    /// Retention policies and compaction in one namespace never show in a namespace it is a prefix of (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way, for colliding names.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(
+            cx,
+            &crate::stream::isolated::Streams::new(crate::stream::isolated::Uses::Retention),
+        )
+        .await
+    }
 }

@@ -231,4 +231,13 @@ pub mod timeseries_aggregation {
         check_eq!(got, Vec::<(i64, f64)>::new(), "COUNT of a missing series");
         Ok(())
     }
+
+    /// Points aggregated in one namespace never show in a namespace it is a prefix of (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way, for colliding names.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(
+            cx,
+            &crate::timeseries::isolated::Series(crate::timeseries::isolated::Reads::Aggregation),
+        )
+        .await
+    }
 }

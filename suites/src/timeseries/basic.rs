@@ -186,4 +186,29 @@ pub mod timeseries_basic {
         check_eq!(theirs, [(10, 9.0)], "s1 in the other namespace");
         Ok(())
     }
+
+    /// Points inserted and overwritten in one namespace never show in a namespace it is a prefix of (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way, for colliding names.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(
+            cx,
+            &crate::timeseries::isolated::Series(crate::timeseries::isolated::Reads::Basic),
+        )
+        .await
+    }
+
+    /// Timestamps are milliseconds since the epoch, negative ones allowed: points before 1970 are stored and queried like any other.
+    pub async fn negative_timestamps_allowed(cx: &mut Case) -> CaseResult {
+        insert_all(cx, "old", &[(-2_000, 1.0), (-1, 2.0), (0, 3.0), (5, 4.0)]).await?;
+        check_eq!(
+            points_of(cx, "old", -1_500, 0).await?,
+            vec![(-1, 2.0), (0, 3.0)],
+            "Query over [-1500, 0]"
+        );
+        check_eq!(
+            points_of(cx, "old", i64::from(i32::MIN), i64::from(i32::MAX)).await?,
+            vec![(-2_000, 1.0), (-1, 2.0), (0, 3.0), (5, 4.0)],
+            "Query over everything"
+        );
+        Ok(())
+    }
 }

@@ -161,4 +161,13 @@ pub mod timeseries_interpolation {
         check_eq!(interpolate(cx, false, &[0, 10]).await?, want, "Step");
         Ok(())
     }
+
+    /// Points interpolated in one namespace never show in a namespace it is a prefix of (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way, for colliding names.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(
+            cx,
+            &crate::timeseries::isolated::Series(crate::timeseries::isolated::Reads::Interpolation),
+        )
+        .await
+    }
 }

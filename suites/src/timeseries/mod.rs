@@ -14,6 +14,7 @@ use crate::keyvalue::at_caller;
 mod aggregation;
 mod basic;
 mod interpolation;
+mod isolated;
 mod retention;
 
 pub use aggregation::timeseries_aggregation;

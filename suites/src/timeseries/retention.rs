@@ -165,4 +165,31 @@ pub mod timeseries_retention {
         check_eq!(compact(cx, "never-written").await?, 0, "removed");
         Ok(())
     }
+
+    /// Retention set and compacted in one namespace never show in a namespace it is a prefix of (`ns` and `nsb`, `ns:`, `ns%`, `ns_`, ...), nor the other way, for colliding names.
+    pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
+        crate::isolation::check(
+            cx,
+            &crate::timeseries::isolated::Series(crate::timeseries::isolated::Reads::Retention),
+        )
+        .await
+    }
+
+    /// SetRetention on a series with no points is allowed and applies once it has some.
+    pub async fn retention_set_before_points_applies_later(cx: &mut Case) -> CaseResult {
+        set_retention(cx, "early", 500).await?;
+        insert_all(cx, "early", &eleven()).await?;
+        check_eq!(
+            compact(cx, "early").await?,
+            5,
+            "points Compact removed (newest 1000, retention 500)"
+        );
+        let left: Vec<i64> = points_of(cx, "early", 0, 10_000)
+            .await?
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect();
+        check_eq!(left, vec![500, 600, 700, 800, 900, 1000], "timestamps kept");
+        Ok(())
+    }
 }

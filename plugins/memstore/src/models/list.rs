@@ -18,6 +18,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 use tonic::Status;
 
+use crate::faults::Spaces;
 use crate::Faults;
 
 /// Deliberately broken list behaviours (see [`crate::Faults`]).
@@ -38,6 +39,10 @@ pub(crate) const FAULTS: &[(&str, &str)] = &[
         "list_blocking_pop_returns_at_once",
         "BlockingPopLeft/Right never wait: an empty list answers found = false at once",
     ),
+    (
+        "list_namespace_prefix_leak",
+        "namespaces differing only in trailing `:`, `%`, `_`, `*` or `}` share their list data",
+    ),
 ];
 
 /// The service behind every list interface.
@@ -55,7 +60,7 @@ enum End {
 /// Every list of every namespace; an empty list is never stored.
 #[derive(Debug, Default)]
 struct Lists {
-    namespaces: HashMap<String, HashMap<String, VecDeque<Vec<u8>>>>,
+    namespaces: Spaces<HashMap<String, VecDeque<Vec<u8>>>>,
 }
 
 impl Lists {
@@ -123,8 +128,10 @@ pub(crate) struct ListService {
 impl ListService {
     fn new(faults: Faults) -> Self {
         Self {
+            lists: Arc::new(Mutex::new(Lists {
+                namespaces: Spaces::new(&faults, "list_namespace_prefix_leak"),
+            })),
             faults,
-            lists: Arc::default(),
             pushed: Arc::new(Notify::new()),
         }
     }

@@ -23,6 +23,7 @@ use tokio::sync::Notify;
 use tokio_stream::Stream;
 use tonic::Status;
 
+use crate::faults::Spaces;
 use crate::Faults;
 
 /// Deliberately broken pubsub behaviours (see [`crate::Faults`]).
@@ -47,12 +48,18 @@ pub(crate) const FAULTS: &[(&str, &str)] = &[
         "reorder_within_key",
         "PublishOrdered delivers each second message of a key before the first",
     ),
+    (
+        "pubsub_namespace_prefix_leak",
+        "namespaces differing only in trailing `:`, `%`, `_`, `*` or `}` share their pubsub data",
+    ),
 ];
 
 /// The service behind every pubsub interface.
 pub(crate) fn service(faults: &Faults) -> PubSubService {
     PubSubService {
-        state: Arc::default(),
+        state: Arc::new(Mutex::new(State {
+            spaces: Spaces::new(faults, "pubsub_namespace_prefix_leak"),
+        })),
         faults: faults.clone(),
     }
 }
@@ -74,7 +81,7 @@ pub(crate) struct PubSubService {
 /// All namespaces, kept fully apart.
 #[derive(Debug, Default)]
 struct State {
-    spaces: HashMap<String, Space>,
+    spaces: Spaces<Space>,
 }
 
 /// One namespace's subscriptions and counters.

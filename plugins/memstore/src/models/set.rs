@@ -17,6 +17,7 @@ use prism_proto::set::set_random_interface_server::SetRandomInterface;
 use prism_proto::set::*;
 use tonic::Status;
 
+use crate::faults::Spaces;
 use crate::Faults;
 
 /// Deliberately broken set behaviours (see [`crate::Faults`]).
@@ -37,6 +38,10 @@ pub(crate) const FAULTS: &[(&str, &str)] = &[
         "set_random_members_repeat",
         "GetRandomMember draws `count` times with replacement: members repeat, count exceeds size",
     ),
+    (
+        "set_namespace_prefix_leak",
+        "namespaces differing only in trailing `:`, `%`, `_`, `*` or `}` share their set data",
+    ),
 ];
 
 /// The service behind every set interface.
@@ -49,7 +54,7 @@ type Members = BTreeSet<Vec<u8>>;
 /// Every set of every namespace (an empty set is never stored) and the random source.
 #[derive(Debug, Default)]
 struct Sets {
-    namespaces: HashMap<String, HashMap<String, Members>>,
+    namespaces: Spaces<HashMap<String, Members>>,
     random: Random,
 }
 
@@ -152,8 +157,11 @@ pub(crate) struct SetService {
 impl SetService {
     fn new(faults: Faults) -> Self {
         Self {
+            sets: Arc::new(Mutex::new(Sets {
+                namespaces: Spaces::new(&faults, "set_namespace_prefix_leak"),
+                ..Sets::default()
+            })),
             faults,
-            sets: Arc::default(),
         }
     }
 

@@ -16,6 +16,7 @@ use prism_proto::sortedset::sorted_set_rank_interface_server::SortedSetRankInter
 use prism_proto::sortedset::*;
 use tonic::Status;
 
+use crate::faults::Spaces;
 use crate::Faults;
 
 /// Deliberately broken sortedset behaviours (see [`crate::Faults`]).
@@ -40,6 +41,10 @@ pub(crate) const FAULTS: &[(&str, &str)] = &[
         "union_ignores_weights",
         "Union and Intersection treat every weight as 1",
     ),
+    (
+        "sortedset_namespace_prefix_leak",
+        "namespaces differing only in trailing `:`, `%`, `_`, `*` or `}` share their sortedset data",
+    ),
 ];
 
 /// One member's score, and when it was first added (used only by `score_ties_by_insertion`).
@@ -55,7 +60,7 @@ type ZSet = HashMap<String, Slot>;
 #[derive(Debug, Default)]
 struct State {
     /// namespace -> key -> set; a set that becomes empty is dropped.
-    namespaces: HashMap<String, HashMap<String, ZSet>>,
+    namespaces: Spaces<HashMap<String, ZSet>>,
     /// Insertion counter, only for the `score_ties_by_insertion` fault.
     next_seq: u64,
 }
@@ -70,7 +75,10 @@ pub(crate) struct SortedSetService {
 /// The service behind every sortedset interface.
 pub(crate) fn service(faults: &Faults) -> SortedSetService {
     SortedSetService {
-        state: Arc::default(),
+        state: Arc::new(Mutex::new(State {
+            namespaces: Spaces::new(faults, "sortedset_namespace_prefix_leak"),
+            ..State::default()
+        })),
         faults: faults.clone(),
     }
 }

@@ -15,6 +15,7 @@ use prism_proto::timeseries::time_series_retention_interface_server::TimeSeriesR
 use prism_proto::timeseries::*;
 use tonic::Status;
 
+use crate::faults::Spaces;
 use crate::Faults;
 
 /// Deliberately broken timeseries behaviours (see [`crate::Faults`]).
@@ -35,6 +36,10 @@ pub(crate) const FAULTS: &[(&str, &str)] = &[
         "interpolation_extrapolates",
         "InterpolateLinear and InterpolateStep answer values outside the data range",
     ),
+    (
+        "timeseries_namespace_prefix_leak",
+        "namespaces differing only in trailing `:`, `%`, `_`, `*` or `}` share their timeseries data",
+    ),
 ];
 
 /// One series: timestamp -> points at it (one, unless `same_timestamp_appends` is on).
@@ -53,7 +58,7 @@ impl Series {
 #[derive(Debug, Default)]
 struct State {
     /// namespace -> series name -> series.
-    namespaces: HashMap<String, HashMap<String, Series>>,
+    namespaces: Spaces<HashMap<String, Series>>,
 }
 
 /// Serves every timeseries interface from one shared state.
@@ -66,7 +71,9 @@ pub(crate) struct TimeSeriesService {
 /// The service behind every timeseries interface.
 pub(crate) fn service(faults: &Faults) -> TimeSeriesService {
     TimeSeriesService {
-        state: Arc::default(),
+        state: Arc::new(Mutex::new(State {
+            namespaces: Spaces::new(faults, "timeseries_namespace_prefix_leak"),
+        })),
         faults: faults.clone(),
     }
 }

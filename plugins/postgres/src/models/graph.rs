@@ -14,7 +14,7 @@
 //! - PageRank and ConnectedComponents read the namespace's graph in one REPEATABLE READ snapshot
 //!   and iterate in the plugin.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::HashMap;
 
 use prism_proto::graph::graph_analytics_interface_server::{
     GraphAnalyticsInterface, GraphAnalyticsInterfaceServer,
@@ -36,9 +36,6 @@ use crate::error::{is_foreign_key_violation, is_unique_violation, status, OrStat
 use crate::Backend;
 use prism_plugin::Services;
 
-const DEFAULT_DAMPING: f64 = 0.85;
-const DEFAULT_ITERATIONS: u32 = 100;
-
 /// Adds the graph services to `router`.
 pub fn add_services(services: Services, backend: &Backend) -> Services {
     let svc = GraphService {
@@ -56,10 +53,7 @@ pub struct GraphService {
     backend: Backend,
 }
 
-fn direction(raw: i32) -> Result<Direction, Status> {
-    Direction::try_from(raw)
-        .map_err(|_| Status::invalid_argument(format!("unknown direction {raw}")))
-}
+use prism_plugin::graph::direction;
 
 /// The distinct neighbours (`nb`) of the node in column `node`, following `direction`, in
 /// namespace `$1`.
@@ -448,82 +442,18 @@ impl GraphTraversalInterface for GraphService {
     }
 }
 
-/// PageRank by power iteration, the rank of dangling nodes spread evenly (see the proto).
-fn page_rank(
-    nodes: &[String],
-    edges: &[(String, String)],
-    damping: f64,
-    iterations: u32,
-) -> Vec<NodeRank> {
-    let n = nodes.len();
-    if n == 0 {
-        return Vec::new();
-    }
-    let index: HashMap<&str, usize> = nodes
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i))
-        .collect();
-    let mut out_degree = vec![0usize; n];
-    let mut links = Vec::new();
-    for (from, to) in edges {
-        if let (Some(&u), Some(&v)) = (index.get(from.as_str()), index.get(to.as_str())) {
-            out_degree[u] += 1;
-            links.push((u, v));
-        }
-    }
-    let size = n as f64;
-    let mut rank = vec![1.0 / size; n];
-    for _ in 0..iterations {
-        let dangling: f64 = (0..n)
-            .filter(|&u| out_degree[u] == 0)
-            .map(|u| rank[u])
-            .sum();
-        let base = (1.0 - damping) / size + damping * dangling / size;
-        let mut next = vec![base; n];
-        for &(u, v) in &links {
-            next[v] += damping * rank[u] / out_degree[u] as f64;
-        }
-        rank = next;
-    }
-    nodes
-        .iter()
-        .zip(rank)
-        .map(|(id, rank)| NodeRank {
-            node_id: id.clone(),
-            rank,
-        })
-        .collect()
-}
-
-/// Weakly connected components, each sorted, in order of their smallest id.
-fn components(nodes: &[String], edges: &[(String, String)]) -> Vec<Component> {
-    let mut adjacent: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    for (from, to) in edges {
-        adjacent.entry(from).or_default().insert(to);
-        adjacent.entry(to).or_default().insert(from);
-    }
-    let mut seen: BTreeSet<&str> = BTreeSet::new();
-    let mut out = Vec::new();
-    for id in nodes {
-        if seen.contains(id.as_str()) {
-            continue;
-        }
-        let mut members = BTreeSet::from([id.as_str()]);
-        let mut queue = VecDeque::from([id.as_str()]);
-        while let Some(current) = queue.pop_front() {
-            for next in adjacent.get(current).into_iter().flatten() {
-                if members.insert(next) {
-                    queue.push_back(next);
-                }
-            }
-        }
-        seen.extend(members.iter().copied());
-        out.push(Component {
-            node_ids: members.into_iter().map(str::to_owned).collect(),
-        });
-    }
-    out
+/// `&str` views of a snapshot, as [`prism_plugin::graph`] takes them.
+fn borrowed<'a>(
+    nodes: &'a [String],
+    edges: &'a [(String, String)],
+) -> (Vec<&'a str>, Vec<(&'a str, &'a str)>) {
+    (
+        nodes.iter().map(String::as_str).collect(),
+        edges
+            .iter()
+            .map(|(f, t)| (f.as_str(), t.as_str()))
+            .collect(),
+    )
 }
 
 #[prism_plugin::service]
@@ -562,24 +492,12 @@ impl GraphAnalyticsInterface for GraphService {
     }
 
     async fn page_rank(&self, req: PageRankRequest) -> Reply<PageRankResponse> {
-        let damping = if req.damping == 0.0 {
-            DEFAULT_DAMPING
-        } else {
-            req.damping
-        };
-        if !(0.0..1.0).contains(&damping) {
-            return Err(Status::invalid_argument(format!(
-                "damping must be in [0, 1), got {damping}"
-            )));
-        }
-        let iterations = if req.iterations == 0 {
-            DEFAULT_ITERATIONS
-        } else {
-            req.iterations
-        };
+        let (damping, iterations) =
+            prism_plugin::graph::page_rank_params(req.damping, req.iterations)?;
         let (nodes, edges) = self.snapshot(&req.namespace).await?;
+        let (nodes, edges) = borrowed(&nodes, &edges);
         Ok(PageRankResponse {
-            ranks: page_rank(&nodes, &edges, damping, iterations),
+            ranks: prism_plugin::graph::page_rank(&nodes, &edges, damping, iterations),
         })
     }
 
@@ -588,8 +506,9 @@ impl GraphAnalyticsInterface for GraphService {
         req: ConnectedComponentsRequest,
     ) -> Reply<ConnectedComponentsResponse> {
         let (nodes, edges) = self.snapshot(&req.namespace).await?;
+        let (nodes, edges) = borrowed(&nodes, &edges);
         Ok(ConnectedComponentsResponse {
-            components: components(&nodes, &edges),
+            components: prism_plugin::graph::components(&nodes, &edges),
         })
     }
 }

@@ -9,7 +9,9 @@
 //! - An expired key stays in the table until the reaper deletes it, but every read filters on
 //!   `expires_at > now()` (the database's clock), so it vanishes at once for every reader.
 //! - Compare-and-swap is one conditional UPDATE (or INSERT ... ON CONFLICT for "only if absent"):
-//!   of concurrent swaps the row lock makes exactly one see the expected value.
+//!   of concurrent swaps the row lock makes exactly one see the expected value. A loser reads the
+//!   current value afterwards; if that value would have passed the compare (it changed in
+//!   between), the swap is tried again, so a failed swap never reports its own expected value.
 //! - Transactions are optimistic: reads go to the table, writes are buffered in the plugin, and
 //!   the version (`xmin`, the row version's creating transaction) of every key the transaction
 //!   touched is remembered at first touch. Commit locks those rows (`FOR UPDATE`, which re-reads a
@@ -667,17 +669,14 @@ impl KeyValueService {
             .st()?;
         Ok(row.map(|r| r.get(0)))
     }
-}
 
-#[prism_plugin::service]
-impl KeyValueCasInterface for KeyValueService {
-    async fn compare_and_swap(&self, req: CompareAndSwapRequest) -> Reply<CompareAndSwapResponse> {
-        check_key(&req.key)?;
+    /// One conditional write of a CompareAndSwap: whether it swapped.
+    async fn try_swap(&self, req: &CompareAndSwapRequest) -> Result<bool, Status> {
         let client = self.backend.client().await?;
         let key = req.key.as_bytes();
         // A concurrent swap holds the row lock; when it commits, the WHERE is checked again
         // against the new value, so only one of them sees `expected`.
-        let swapped = match &req.expected {
+        let row = match &req.expected {
             Some(expected) => client
                 .query_opt(
                     &format!(
@@ -697,15 +696,42 @@ impl KeyValueCasInterface for KeyValueService {
                 )
                 .await
                 .st()?,
-        }
-        .is_some();
-        drop(client);
-        let current = if swapped {
-            Some(req.new_value)
-        } else {
-            self.current(&req.namespace, &req.key).await?
         };
-        Ok(CompareAndSwapResponse { swapped, current })
+        Ok(row.is_some())
+    }
+}
+
+/// How many times a CompareAndSwap whose compare raced a concurrent write is tried before it
+/// answers ABORTED (which the proto allows a loser).
+const CAS_ATTEMPTS: usize = 16;
+
+#[prism_plugin::service]
+impl KeyValueCasInterface for KeyValueService {
+    async fn compare_and_swap(&self, req: CompareAndSwapRequest) -> Reply<CompareAndSwapResponse> {
+        check_key(&req.key)?;
+        // A failed compare and the read of the current value are two statements, so the value
+        // can change between them; a current value the compare would have accepted is such a
+        // race (answering it would say the swap failed against its own expected value), so
+        // the swap is tried again. The answer's value is then one the compare really failed on.
+        for _ in 0..CAS_ATTEMPTS {
+            if self.try_swap(&req).await? {
+                return Ok(CompareAndSwapResponse {
+                    swapped: true,
+                    current: Some(req.new_value),
+                });
+            }
+            let current = self.current(&req.namespace, &req.key).await?;
+            if current != req.expected {
+                return Ok(CompareAndSwapResponse {
+                    swapped: false,
+                    current,
+                });
+            }
+        }
+        Err(Status::aborted(format!(
+            "CompareAndSwap of {:?}: the value changed under {CAS_ATTEMPTS} attempts in a row",
+            req.key
+        )))
     }
 
     async fn compare_and_delete(

@@ -2,9 +2,11 @@
 //!
 //! - Every time is the database's: a message is due at `due_at`, leased until `lease_until`, and
 //!   both are compared with `now()`, so plugin processes on machines with different clocks agree.
-//! - Receiving picks the head with `FOR UPDATE SKIP LOCKED`: concurrent receivers each lock a
-//!   different row instead of queueing on the head and then finding it gone (answering "empty"
-//!   while messages remain).
+//! - Receivers and readers of a queue's head take the queue's advisory transaction lock
+//!   (receivers exclusive, Peek shared), so a Peek never sees a head that a receiver has taken but
+//!   not committed yet, and no receiver passes an older message that another is still taking.
+//!   Receiving still picks the head with `FOR UPDATE SKIP LOCKED`, so a row another statement
+//!   holds (a Release in progress) is passed over instead of waited on.
 //! - The order is one index: priority descending, then due time, then `seq` (enqueue order; a
 //!   dead-lettered message gets a new one, as if enqueued then).
 //! - Dead-lettering is settled lazily: every receive, peek and listing first moves, in the same
@@ -96,17 +98,45 @@ fn receipt_uuid(receipt: &str) -> Option<String> {
 
 use prism_plugin::check::positive as positive_ms;
 
+/// How a statement run by [`QueueService::settled`] uses a queue's head.
+#[derive(Debug, Clone, Copy)]
+enum Access {
+    /// Takes the head (Dequeue, DequeueWithTimeout): one taker of a queue at a time.
+    Take,
+    /// Reads the head (Peek): waits for a take in progress, runs alongside other reads.
+    Read,
+}
+
+/// First key of the queues' advisory locks (`queu` in ASCII), so that they never meet another
+/// lock of the database; the second is a hash of the namespace and queue.
+const QUEUE_LOCK_CLASS: i32 = 0x7175_6575;
+
 impl QueueService {
     /// Runs `settle first` then `sql` in one database transaction (one `now()`), answering the
-    /// rows of `sql`.
+    /// rows of `sql`, under the queue's advisory lock for `access`.
+    ///
+    /// The lock is why a queue stays FIFO under concurrency. `SKIP LOCKED` alone lets a second
+    /// taker pass the head that a first one has locked but not yet committed the removal of, and
+    /// a Peek in that window still answers that head: a later message was taken while an older one
+    /// was visible. Takers of one queue therefore go one at a time, and a Peek waits for the
+    /// take in progress to commit (each statement then reads what it committed).
     async fn settled(
         &self,
         ns: &str,
+        queue: &str,
+        access: Access,
         sql: &str,
         params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
     ) -> Result<Vec<Row>, Status> {
         let mut client = self.backend.client().await?;
         let txn = client.transaction().await.st()?;
+        let lock = match access {
+            Access::Take => "SELECT pg_advisory_xact_lock($1::int4, hashtext($2::text))",
+            Access::Read => "SELECT pg_advisory_xact_lock_shared($1::int4, hashtext($2::text))",
+        };
+        // The length prefix keeps (namespace, queue) pairs apart: `a` + `bc` is not `ab` + `c`.
+        let name = format!("{}:{ns}{queue}", ns.len());
+        txn.execute(lock, &[&QUEUE_LOCK_CLASS, &name]).await.st()?;
         txn.execute(SETTLE, &[&ns]).await.st()?;
         let rows = txn.query(sql, params).await.st()?;
         txn.commit().await.st()?;
@@ -150,6 +180,8 @@ impl QueueBasicInterface for QueueService {
         let rows = self
             .settled(
                 &req.namespace,
+                &req.queue,
+                Access::Take,
                 &format!(
                     "DELETE FROM prism.queue_messages \
                      WHERE id = ({VISIBLE} LIMIT 1 FOR UPDATE SKIP LOCKED) \
@@ -170,6 +202,8 @@ impl QueueBasicInterface for QueueService {
         let rows = self
             .settled(
                 &req.namespace,
+                &req.queue,
+                Access::Read,
                 &format!(
                     "SELECT id::text, payload, receive_count FROM prism.queue_messages \
                      WHERE id = ({VISIBLE} LIMIT 1)"
@@ -196,6 +230,8 @@ impl QueueVisibilityInterface for QueueService {
         let rows = self
             .settled(
                 &req.namespace,
+                &req.queue,
+                Access::Take,
                 &format!(
                     "UPDATE prism.queue_messages \
                         SET lease_until = now() + $3::bigint * interval '1 millisecond', \

@@ -15,6 +15,7 @@ use prism_proto::document::*;
 use serde_json::Value;
 use tonic::Status;
 
+use crate::faults::Spaces;
 use crate::Faults;
 
 /// Deliberately broken document behaviours (see [`crate::Faults`]).
@@ -28,12 +29,19 @@ pub(crate) const FAULTS: &[(&str, &str)] = &[
         "EQ, GT, LT and IN conditions match documents that lack the field",
     ),
     ("sort_ignored", "Find and FindOne ignore sort keys"),
+    (
+        "document_namespace_prefix_leak",
+        "namespaces differing only in trailing `:`, `%`, `_`, `*` or `}` share their document data",
+    ),
 ];
 
 /// The service behind every document interface.
 pub(crate) fn service(faults: &Faults) -> DocumentService {
     DocumentService {
-        namespaces: Arc::default(),
+        namespaces: Arc::new(Mutex::new(Spaces::new(
+            faults,
+            "document_namespace_prefix_leak",
+        ))),
         faults: faults.clone(),
     }
 }
@@ -66,7 +74,7 @@ impl Collection {
     }
 }
 
-type Namespaces = HashMap<String, HashMap<String, Collection>>;
+type Namespaces = Spaces<HashMap<String, Collection>>;
 
 /// Serves every document interface from one lock-guarded map of namespaces.
 #[derive(Debug, Clone)]

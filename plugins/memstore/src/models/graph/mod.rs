@@ -4,7 +4,7 @@
 
 mod gremlin;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use prism_plugin::{check, Reply};
@@ -15,6 +15,7 @@ use prism_proto::graph::graph_traversal_interface_server::GraphTraversalInterfac
 use prism_proto::graph::*;
 use tonic::Status;
 
+use crate::faults::Spaces;
 use crate::Faults;
 
 /// Deliberately broken graph behaviours (see [`crate::Faults`]).
@@ -35,19 +36,22 @@ pub(crate) const FAULTS: &[(&str, &str)] = &[
         "shortest_path_off_by_one",
         "ShortestPath reports hops as the number of nodes on the path",
     ),
+    (
+        "graph_namespace_prefix_leak",
+        "namespaces differing only in trailing `:`, `%`, `_`, `*` or `}` share their graph data",
+    ),
 ];
 
-/// Damping factor PageRank uses when the request leaves it 0.
-const DEFAULT_DAMPING: f64 = 0.85;
-/// PageRank rounds when the request leaves them 0.
-const DEFAULT_ITERATIONS: u32 = 100;
 /// Most visits a faulty traversal makes, so that even the broken variant answers.
 const FAULTY_VISIT_CAP: usize = 10_000;
 
 /// The service behind every graph interface.
 pub(crate) fn service(faults: &Faults) -> GraphService {
     GraphService {
-        graphs: Arc::default(),
+        graphs: Arc::new(Mutex::new(Spaces::new(
+            faults,
+            "graph_namespace_prefix_leak",
+        ))),
         faults: faults.clone(),
     }
 }
@@ -102,12 +106,12 @@ impl Graph {
 /// Serves every graph interface from one lock-guarded map of namespaces.
 #[derive(Debug, Clone)]
 pub(crate) struct GraphService {
-    graphs: Arc<Mutex<HashMap<String, Graph>>>,
+    graphs: Arc<Mutex<Spaces<Graph>>>,
     faults: Faults,
 }
 
 impl GraphService {
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Graph>> {
+    fn lock(&self) -> MutexGuard<'_, Spaces<Graph>> {
         // Every operation validates before it mutates, so a poisoned lock still guards whole data.
         self.graphs.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -127,10 +131,7 @@ impl GraphService {
     }
 }
 
-fn direction(raw: i32) -> Result<Direction, Status> {
-    Direction::try_from(raw)
-        .map_err(|_| Status::invalid_argument(format!("unknown direction {raw}")))
-}
+use prism_plugin::graph::direction;
 
 #[prism_plugin::service]
 impl GraphBasicInterface for GraphService {
@@ -386,72 +387,25 @@ fn shortest_path(graph: &Graph, from: &str, to: &str) -> Option<Vec<String>> {
     None
 }
 
-/// PageRank by power iteration, with rank of dangling nodes spread evenly (see the proto).
-fn page_rank(graph: &Graph, damping: f64, iterations: u32) -> Vec<NodeRank> {
-    let ids: Vec<&String> = graph.nodes.keys().collect();
-    let index: HashMap<&str, usize> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i))
+/// The graph's node ids and edges, for [`prism_plugin::graph`]'s algorithms.
+fn ids_and_links(graph: &Graph) -> (Vec<&str>, Vec<(&str, &str)>) {
+    let nodes = graph.nodes.keys().map(String::as_str).collect();
+    let edges = graph
+        .edges
+        .values()
+        .map(|e| (e.from.as_str(), e.to.as_str()))
         .collect();
-    let n = ids.len();
-    if n == 0 {
-        return Vec::new();
-    }
-    let mut out_degree = vec![0usize; n];
-    let mut links = Vec::new();
-    for edge in graph.edges.values() {
-        if let (Some(&u), Some(&v)) = (index.get(edge.from.as_str()), index.get(edge.to.as_str())) {
-            out_degree[u] += 1;
-            links.push((u, v));
-        }
-    }
-    let size = n as f64;
-    let mut rank = vec![1.0 / size; n];
-    for _ in 0..iterations {
-        let dangling: f64 = (0..n)
-            .filter(|&u| out_degree[u] == 0)
-            .map(|u| rank[u])
-            .sum();
-        let base = (1.0 - damping) / size + damping * dangling / size;
-        let mut next = vec![base; n];
-        for &(u, v) in &links {
-            next[v] += damping * rank[u] / out_degree[u] as f64;
-        }
-        rank = next;
-    }
-    ids.into_iter()
-        .zip(rank)
-        .map(|(id, rank)| NodeRank {
-            node_id: id.clone(),
-            rank,
-        })
-        .collect()
+    (nodes, edges)
 }
 
-/// Weakly connected components, each sorted, in order of their smallest id.
+fn page_rank(graph: &Graph, damping: f64, iterations: u32) -> Vec<NodeRank> {
+    let (nodes, edges) = ids_and_links(graph);
+    prism_plugin::graph::page_rank(&nodes, &edges, damping, iterations)
+}
+
 fn components(graph: &Graph) -> Vec<Component> {
-    let mut seen = BTreeSet::new();
-    let mut out = Vec::new();
-    for id in graph.nodes.keys() {
-        if seen.contains(id) {
-            continue;
-        }
-        let mut members = BTreeSet::from([id.clone()]);
-        let mut queue = VecDeque::from([id.clone()]);
-        while let Some(current) = queue.pop_front() {
-            for next in graph.neighbours(&current, Direction::Both) {
-                if members.insert(next.clone()) {
-                    queue.push_back(next);
-                }
-            }
-        }
-        seen.extend(members.iter().cloned());
-        out.push(Component {
-            node_ids: members.into_iter().collect(),
-        });
-    }
-    out
+    let (nodes, edges) = ids_and_links(graph);
+    prism_plugin::graph::components(&nodes, &edges)
 }
 
 #[prism_plugin::service]
@@ -481,21 +435,8 @@ impl GraphAnalyticsInterface for GraphService {
     }
 
     async fn page_rank(&self, req: PageRankRequest) -> Reply<PageRankResponse> {
-        let damping = if req.damping == 0.0 {
-            DEFAULT_DAMPING
-        } else {
-            req.damping
-        };
-        if !(0.0..1.0).contains(&damping) {
-            return Err(Status::invalid_argument(format!(
-                "damping must be in [0, 1), got {damping}"
-            )));
-        }
-        let iterations = if req.iterations == 0 {
-            DEFAULT_ITERATIONS
-        } else {
-            req.iterations
-        };
+        let (damping, iterations) =
+            prism_plugin::graph::page_rank_params(req.damping, req.iterations)?;
         let ranks = self.read(&req.namespace, |g| page_rank(g, damping, iterations));
         Ok(PageRankResponse { ranks })
     }

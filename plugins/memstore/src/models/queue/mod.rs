@@ -39,6 +39,14 @@ pub(crate) const FAULTS: &[(&str, &str)] = &[
         "delay_ignored",
         "EnqueueDelayed makes the message due at once; GetScheduledCount stays 0",
     ),
+    (
+        "lose_every_3rd_enqueue",
+        "every 3rd Enqueue of a namespace answers a message id but stores nothing",
+    ),
+    (
+        "queue_namespace_prefix_leak",
+        "namespaces differing only in trailing `:`, `%`, `_`, `*` or `}` share their queue data",
+    ),
 ];
 
 /// The service behind every queue interface.

@@ -12,13 +12,14 @@ use std::time::{Duration, Instant};
 use prism_proto::queue::QueueMessage;
 use tonic::Status;
 
+use crate::faults::Spaces;
 use crate::Faults;
 
 /// Every namespace's queues behind one lock, shared by every clone.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Queues {
     faults: Faults,
-    spaces: Arc<Mutex<HashMap<String, Space>>>,
+    spaces: Arc<Mutex<Spaces<Space>>>,
 }
 
 /// The queues of one namespace.
@@ -161,15 +162,18 @@ impl Space {
 impl Queues {
     pub(crate) fn new(faults: Faults) -> Self {
         Self {
+            spaces: Arc::new(Mutex::new(Spaces::new(
+                &faults,
+                "queue_namespace_prefix_leak",
+            ))),
             faults,
-            spaces: Arc::default(),
         }
     }
 
     /// The namespace `ns`, settled at `now`.
     fn space<'a>(
         &self,
-        spaces: &'a mut MutexGuard<'_, HashMap<String, Space>>,
+        spaces: &'a mut MutexGuard<'_, Spaces<Space>>,
         ns: &str,
         now: Instant,
     ) -> &'a mut Space {
@@ -178,7 +182,7 @@ impl Queues {
         space
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Space>> {
+    fn lock(&self) -> MutexGuard<'_, Spaces<Space>> {
         // Every operation checks its input before it changes anything, so a poisoned lock still
         // guards consistent data.
         self.spaces.lock().unwrap_or_else(PoisonError::into_inner)
@@ -234,6 +238,9 @@ impl Queues {
         let mut spaces = self.lock();
         let space = self.space(&mut spaces, ns, now);
         let seq = space.next_seq();
+        if self.faults.has("lose_every_3rd_enqueue") && seq.is_multiple_of(3) {
+            return Ok(id);
+        }
         space
             .queues
             .entry(queue.to_owned())

@@ -60,12 +60,16 @@ pub(crate) const FAULTS: &[(&str, &str)] = &[
         "partition_by_random",
         "AppendToPartition by key picks a random partition on every call",
     ),
+    (
+        "stream_namespace_prefix_leak",
+        "namespaces differing only in trailing `:`, `%`, `_`, `*` or `}` share their stream data",
+    ),
 ];
 
 /// The service behind every stream interface.
 pub(crate) fn service(faults: &Faults) -> StreamService {
     StreamService {
-        state: Arc::new(Mutex::new(State::default())),
+        state: Arc::new(Mutex::new(State::new(faults))),
         faults: faults.clone(),
     }
 }

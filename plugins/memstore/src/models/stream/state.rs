@@ -9,13 +9,16 @@ use prism_proto::stream::StreamRecord;
 use tokio::sync::mpsc::UnboundedSender;
 use tonic::Status;
 
+use crate::faults::Spaces;
+use crate::Faults;
+
 /// Partitions of every partitioned stream (the proto lets the backend choose; at least 2).
 pub(crate) const PARTITIONS: u32 = 4;
 
 /// Every namespace's streams.
 #[derive(Debug, Default)]
 pub(crate) struct State {
-    namespaces: HashMap<String, Namespace>,
+    namespaces: Spaces<Namespace>,
     /// Last consumer id handed out; ids tell a rejoined consumer from the one that left.
     last_consumer_id: u64,
 }
@@ -102,6 +105,14 @@ pub(crate) fn now_ms() -> i64 {
 }
 
 impl State {
+    /// An empty state, its namespaces filed as `faults` say.
+    pub(crate) fn new(faults: &Faults) -> Self {
+        Self {
+            namespaces: Spaces::new(faults, "stream_namespace_prefix_leak"),
+            ..Self::default()
+        }
+    }
+
     /// The log `stream`, if it was ever created.
     pub(crate) fn log(&self, ns: &str, stream: &str) -> Option<&Log> {
         self.namespaces.get(ns)?.logs.get(stream)
