@@ -9,4 +9,4 @@ bash scripts/setup.sh
 # shellcheck source=scripts/local-images.sh
 source scripts/local-images.sh
 cargo build --quiet --workspace --bins
-cargo run --quiet -p prism-suites --bin prism-matrix -- --markdown target/prism/compliance.md "$@"
+cargo run --quiet -p prism-suites --bin prism-matrix -- run --markdown target/prism/compliance.md "$@"

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Every test of the project, as CI runs it: formatting, lints, the whole workspace under
 # `cargo test`, the Redis, PostgreSQL and Kafka matrices once more through their native servers
-# (cargo test and nextest), a nextest archive run without the registry directory, the
-# provisioning leak check, every real backend's matrix on a machine without docker and without
-# its servers (simulated in a mount namespace), then the whole compliance matrix under nextest (a
-# process per test, which is how most users run it).
+# (cargo test and nextest), a nextest archive run without the registry directory, the CI
+# workflow linted and played (scripts/workflow/check.sh), the provisioning leak check, every real
+# backend's matrix on a machine without docker and without its servers (simulated in a mount
+# namespace), then the whole compliance matrix under nextest (a process per test, which is how
+# most users run it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -38,6 +39,8 @@ PRISM_KAFKA_PROVIDER=native cargo test -p prism-suites --test compliance -- kafk
 PRISM_KAFKA_PROVIDER=native cargo nextest run -p prism-suites --test compliance -E 'test(/^kafka::/)'
 echo "== a nextest archive runs from another directory with the registry compiled in (no registry/backends)"
 bash scripts/archive-check.sh
+echo "== the CI workflow: actionlint, played here (plan, build, a passing and a failing cell, summary), its HTML report in headless Chromium"
+bash scripts/workflow/check.sh
 echo "== leak check (every way a run can end leaves no container or server behind)"
 bash scripts/leak-check.sh
 echo "== no docker, redis-server, nisshi or PostgreSQL: every case fails with one clear message, quickly"

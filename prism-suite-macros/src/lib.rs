@@ -6,6 +6,8 @@
 //!   expand them at compile time although they live in another crate.
 //! - [`compliance_matrix!`] reads `registry/backends/*.yaml` and expands one test per
 //!   backend x interface x case.
+//! - [`embedded_registry!`] is the same registry as a value, for binaries that describe or plan
+//!   the matrix (`prism-matrix list`, `plan`) without running it.
 
 use proc_macro::TokenStream;
 
@@ -50,6 +52,24 @@ pub fn interface_suite(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn compliance_matrix(input: TokenStream) -> TokenStream {
     matrix::expand(input.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// The registry `compliance_matrix!()` would read, compiled in as an `EmbeddedRegistry`.
+///
+/// ```text
+/// static REGISTRY: prism_suite::EmbeddedRegistry = prism_suite::embedded_registry!();
+/// static FIXTURE: prism_suite::EmbeddedRegistry =
+///     prism_suite::embedded_registry!(registry = "tests/fixtures/backends");
+/// ```
+///
+/// It finds the directory as `compliance_matrix!()` does (`registry = "dir"`, then
+/// `PRISM_REGISTRY_DIR`, then the nearest `registry/backends`), and a registry mistake is the same
+/// compile error.
+#[proc_macro]
+pub fn embedded_registry(input: TokenStream) -> TokenStream {
+    matrix::expand_embedded(input.into())
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

@@ -47,8 +47,14 @@ impl Parse for Args {
     }
 }
 
-pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
-    let args: Args = syn::parse2(input)?;
+/// The registry one macro call reads: where it lives and what it says.
+struct Loaded {
+    manifest: PathBuf,
+    dir: PathBuf,
+    registry: prism_registry::Registry,
+}
+
+fn load(args: &Args) -> syn::Result<Loaded> {
     let manifest = std::env::var_os(MANIFEST_OVERRIDE)
         .or_else(|| std::env::var_os("CARGO_MANIFEST_DIR"))
         .map(PathBuf::from)
@@ -58,21 +64,60 @@ pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
                 "CARGO_MANIFEST_DIR is not set: build with cargo",
             )
         })?;
-    let dir = registry_dir(&args, &manifest)?;
+    let dir = registry_dir(args, &manifest)?;
     let registry =
         prism_registry::load_dir(&dir).map_err(|errors| registry_errors(&errors, &manifest))?;
+    Ok(Loaded {
+        manifest,
+        dir,
+        registry,
+    })
+}
+
+impl Loaded {
+    /// An `EmbeddedRegistry` expression holding every file byte for byte; `include_str!` of each
+    /// file makes an edit rebuild the calling target.
+    fn embedded(&self) -> TokenStream {
+        let dir_str = self.dir.display().to_string();
+        let root_str = prism_registry::project_root(&self.dir)
+            .display()
+            .to_string();
+        let tracked = self.registry.files().map(|f| f.display().to_string());
+        let embedded = self.registry.sources.iter().map(|source| {
+            let shown = display(&source.path, &self.manifest);
+            let text = &source.text;
+            quote!(::prism_suite::EmbeddedFile { path: #shown, text: #text })
+        });
+        quote! {{
+            const _: &[&str] = &[#(include_str!(#tracked)),*];
+            ::prism_suite::EmbeddedRegistry::new(#dir_str, #root_str, &[#(#embedded),*])
+        }}
+    }
+}
+
+/// `embedded_registry!()`: the registry `compliance_matrix!()` would expand, as a value.
+pub fn expand_embedded(input: TokenStream) -> syn::Result<TokenStream> {
+    let args: Args = syn::parse2(input)?;
+    if let Some(suites) = &args.suites {
+        return Err(syn::Error::new_spanned(
+            suites,
+            "`suites` is an argument of `compliance_matrix!`, not of `embedded_registry!`",
+        ));
+    }
+    Ok(load(&args)?.embedded())
+}
+
+pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
+    let args: Args = syn::parse2(input)?;
+    let loaded = load(&args)?;
+    let embedded = loaded.embedded();
+    let Loaded {
+        manifest, registry, ..
+    } = loaded;
 
     let suites = args
         .suites
         .map_or_else(|| quote!(::prism_suites), |p| quote!(#p));
-    let dir_str = dir.display().to_string();
-    let root_str = prism_registry::project_root(&dir).display().to_string();
-    let tracked = registry.files().map(|f| f.display().to_string());
-    let embedded = registry.sources.iter().map(|source| {
-        let shown = display(&source.path, &manifest);
-        let text = &source.text;
-        quote!(::prism_suite::EmbeddedFile { path: #shown, text: #text })
-    });
     let modules = registry.backends.iter().map(|backend| {
         let backend_mod = format_ident!("{}", backend.name);
         let name = &backend.name;
@@ -132,10 +177,7 @@ pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
         /// The registry these tests were generated from, byte for byte: the tests run with it and
         /// never read the directory again.
         #[doc(hidden)]
-        static __PRISM_SUITE_REGISTRY: ::prism_suite::EmbeddedRegistry =
-            ::prism_suite::EmbeddedRegistry::new(#dir_str, #root_str, &[#(#embedded),*]);
-        // Registry files are compile-time inputs: editing one rebuilds this target.
-        const _: &[&str] = &[#(include_str!(#tracked)),*];
+        static __PRISM_SUITE_REGISTRY: ::prism_suite::EmbeddedRegistry = #embedded;
 
         #(#modules)*
 

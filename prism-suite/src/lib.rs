@@ -48,7 +48,7 @@ pub use embedded::{EmbeddedFile, EmbeddedRegistry};
 pub use error::{CaseError, CaseResult, Site};
 pub use outcome::{CaseId, Failure, FailureKind, Outcome};
 pub use prism_proto as proto;
-pub use prism_suite_macros::{compliance_matrix, interface_suite};
+pub use prism_suite_macros::{compliance_matrix, embedded_registry, interface_suite};
 
 /// Everything a suite module needs: the case context, typed clients, checks and waits. Message types
 /// come from the suite's own model (`use prism_suite::proto::keyvalue::*;`): models reuse names.

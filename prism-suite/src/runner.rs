@@ -53,6 +53,9 @@ use crate::{Case, CaseError, EmbeddedRegistry};
 pub const DEFAULT_TIMEOUT_MS: u64 = 5_000;
 /// Environment variable that overrides every case timeout, in milliseconds.
 pub const TIMEOUT_ENV: &str = "PRISM_CASE_TIMEOUT_MS";
+/// Environment variable that, set to `1`, skips every plugin's `build` step: the plugins are
+/// prebuilt (a CI cell run from a nextest archive that carries them).
+pub const SKIP_BUILD_ENV: &str = "PRISM_SKIP_BUILD";
 
 /// The harness's own runtime: it outlives every test's runtime, so in-process plugins on it do too.
 pub fn runtime() -> &'static Runtime {
@@ -242,6 +245,7 @@ pub struct RunnerBuilder {
     registry: Option<Arc<Registry>>,
     root: Option<PathBuf>,
     case_timeout: Option<Duration>,
+    skip_builds: bool,
     vars: BTreeMap<String, String>,
     connector: Arc<dyn Connector>,
     sinks: Vec<Arc<dyn EventSink>>,
@@ -254,6 +258,7 @@ impl Default for RunnerBuilder {
             registry: None,
             root: None,
             case_timeout: None,
+            skip_builds: false,
             vars: BTreeMap::new(),
             connector: Arc::new(DirectConnector),
             sinks: Vec::new(),
@@ -295,8 +300,27 @@ impl RunnerBuilder {
         self
     }
 
-    /// Reads the configuration the environment gives: `PRISM_CASE_TIMEOUT_MS`.
+    /// Never runs the plugins' `build` steps: their binaries are already where the registry says.
+    pub fn skip_builds(mut self, skip: bool) -> Self {
+        self.skip_builds = skip;
+        self
+    }
+
+    /// Reads the configuration the environment gives: `PRISM_CASE_TIMEOUT_MS`, `PRISM_SKIP_BUILD`.
     pub fn from_env(mut self) -> Result<Self, RunnerError> {
+        if let Ok(value) = std::env::var(SKIP_BUILD_ENV) {
+            self.skip_builds = match value.trim() {
+                "" | "0" | "false" => false,
+                "1" | "true" => true,
+                _ => {
+                    return Err(RunnerError::BadVariable {
+                        name: SKIP_BUILD_ENV.into(),
+                        value,
+                        expected: "1 or 0",
+                    })
+                }
+            };
+        }
         if let Ok(value) = std::env::var(TIMEOUT_ENV) {
             let ms = value
                 .trim()
@@ -359,6 +383,7 @@ impl RunnerBuilder {
                 root: self.root.unwrap_or_else(|| project_root(&registry.dir)),
                 registry,
                 case_timeout: self.case_timeout,
+                skip_builds: self.skip_builds,
                 vars: self.vars,
                 connector: self.connector,
                 sinks: self.sinks,
@@ -388,6 +413,7 @@ struct Inner {
     registry: Arc<Registry>,
     root: PathBuf,
     case_timeout: Option<Duration>,
+    skip_builds: bool,
     vars: BTreeMap<String, String>,
     connector: Arc<dyn Connector>,
     sinks: Vec<Arc<dyn EventSink>>,
@@ -522,7 +548,7 @@ impl Runner {
                 for (name, value) in &self.inner.vars {
                     vars.insert(name, value.clone());
                 }
-                if let Some(build) = &process.build {
+                if let Some(build) = process.build.as_ref().filter(|_| !self.inner.skip_builds) {
                     let (build, root) = (build.clone(), root.clone());
                     tokio::task::spawn_blocking(move || crate::harness::build_once(&build, &root))
                         .await

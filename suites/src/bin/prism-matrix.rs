@@ -2,15 +2,15 @@
 //! jobs, and merge a test run's results into a report.
 //!
 //! ```text
-//! prism-matrix run [--backend NAME]... [--registry DIR] [--markdown FILE] [--json FILE] ...
+//! prism-matrix run [--backend NAME]... [--interface NAME]... [--registry DIR] [--markdown FILE] [--json FILE] ...
 //! prism-matrix list [--cases] [--backend NAME]...
 //! prism-matrix validate [DIR]
 //! prism-matrix plan [--shape cell|backend] [--partitions N] [--github-output]
 //! prism-matrix report --junit FILE... [--libtest-json FILE]... [--format summary|text|markdown|json|junit|html]
 //! ```
 //!
-//! The registry is the one compiled into this binary (`suites/build.rs` embeds the same files the
-//! `compliance` test embeds), so `list` and `plan` describe the tests built from this checkout;
+//! The registry is the one compiled into this binary (`embedded_registry!()` embeds the same files
+//! the `compliance` test embeds), so `list` and `plan` describe the tests built from this checkout;
 //! `run --registry DIR` and `validate DIR` read a directory instead. `run` and `report` exit 1
 //! when a claimed interface failed or (for `report`) reported no result; usage and registry errors
 //! exit 2.
@@ -30,9 +30,9 @@ use serde::Serialize;
 
 use prism_suites as _;
 
-mod embedded {
-    include!(concat!(env!("OUT_DIR"), "/registry.rs"));
-}
+/// The registry the `compliance` test of this checkout was expanded from (same directory, same
+/// `PRISM_REGISTRY_DIR`), so `list` and `plan` describe exactly the tests that were built.
+static REGISTRY: prism_suite::EmbeddedRegistry = prism_suite::embedded_registry!();
 
 /// Prints to stdout; a closed pipe (`prism-matrix plan | head`) ends the output quietly rather
 /// than with a panic.
@@ -91,6 +91,9 @@ struct RunArgs {
     /// Run only this backend (repeatable; default: all).
     #[arg(long = "backend", value_name = "NAME")]
     backends: Vec<String>,
+    /// Run only this interface, on every backend that claims it (repeatable; default: all).
+    #[arg(long = "interface", value_name = "NAME")]
+    interfaces: Vec<String>,
     #[command(flatten)]
     outputs: Outputs,
 }
@@ -233,7 +236,7 @@ fn colour_enabled() -> bool {
 }
 
 fn compiled_in() -> Result<&'static Registry, Fatal> {
-    Ok(embedded::REGISTRY.registry()?)
+    Ok(REGISTRY.registry()?)
 }
 
 fn check_backends(registry: &Registry, names: &[String]) -> Result<(), Fatal> {
@@ -275,7 +278,7 @@ fn run(args: RunArgs) -> Result<ExitCode, Fatal> {
         }
         None => {
             check_backends(compiled_in()?, &args.backends)?;
-            Runner::builder().embedded(&embedded::REGISTRY)?
+            Runner::builder().embedded(&REGISTRY)?
         }
     };
     let progress = Progress::new();
@@ -285,7 +288,24 @@ fn run(args: RunArgs) -> Result<ExitCode, Fatal> {
         .subscribe(progress)
         .build();
     let backends: Vec<&str> = args.backends.iter().map(String::as_str).collect();
-    let plan = runner.plan(&backends);
+    let mut plan = runner.plan(&backends);
+    if !args.interfaces.is_empty() {
+        if let Some(unknown) = args
+            .interfaces
+            .iter()
+            .find(|i| !plan.items.iter().any(|item| &item.interface == *i))
+        {
+            let among = if args.backends.is_empty() {
+                String::new()
+            } else {
+                format!(" among {}", args.backends.join(", "))
+            };
+            return Err(Fatal(format!(
+                "no backend{among} claims interface `{unknown}`"
+            )));
+        }
+        plan.items.retain(|item| args.interfaces.contains(&item.interface));
+    }
     let report = runtime().block_on(runner.run(&plan));
 
     out!("{}", text::matrix(&report));
