@@ -1,6 +1,7 @@
 //! Generates the interface catalogue from the protos: one interface per
 //! `proto/proto/prism/interfaces/<model>/<interface>.proto`, its data model from the directory, and
-//! what its suite also calls from `// requires: <interface>, ...` header lines. Nothing lists the
+//! what its suite also calls from `// requires: <interface>, ...` (always) and
+//! `// uses: <interface>, ...` (only when the plugin serves it) header lines. Nothing lists the
 //! interfaces by hand, so adding one is adding its proto (and its suite).
 //!
 //! The proc-macro depends on this crate, so this reads the files as text (no protox, no tonic).
@@ -14,6 +15,7 @@ struct Interface {
     name: String,
     model: String,
     requires: Vec<String>,
+    uses: Vec<String>,
     proto: String,
 }
 
@@ -44,8 +46,8 @@ fn main() {
     for i in &interfaces {
         writeln!(
             out,
-            "    Interface {{ name: {:?}, model: {:?}, requires: &{:?}, proto: {:?} }},",
-            i.name, i.model, i.requires, i.proto
+            "    Interface {{ name: {:?}, model: {:?}, requires: &{:?}, uses: &{:?}, proto: {:?} }},",
+            i.name, i.model, i.requires, i.uses, i.proto
         )
         .unwrap();
     }
@@ -80,29 +82,13 @@ fn read(root: &Path) -> Vec<Interface> {
                 panic!("{shown}: an interface of the `{model}` model is named `{model}_<flavor>`");
             }
             let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{shown}: {e}"));
-            let mut requires = Vec::new();
-            for line in text.lines() {
-                let Some(rest) = line.strip_prefix("//").map(str::trim_start) else {
-                    continue;
-                };
-                let Some(list) = rest.strip_prefix("requires:") else {
-                    continue;
-                };
-                for r in list.split(',').map(str::trim) {
-                    if r.is_empty()
-                        || !r
-                            .chars()
-                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-                    {
-                        panic!("{shown}: `// requires:` lists interface names separated by commas, got `{}`", list.trim());
-                    }
-                    requires.push(r.to_owned());
-                }
-            }
+            let requires = header_list(&text, "requires", &shown);
+            let uses = header_list(&text, "uses", &shown);
             out.push(Interface {
                 name,
                 model: model.clone(),
                 requires,
+                uses,
                 proto: shown,
             });
         }
@@ -113,12 +99,47 @@ fn read(root: &Path) -> Vec<Interface> {
     out
 }
 
+/// The interface names of every `// <key>: a, b` line of a proto.
+fn header_list(text: &str, key: &str, shown: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix("//").map(str::trim_start) else {
+            continue;
+        };
+        let Some(list) = rest.strip_prefix(key).and_then(|r| r.strip_prefix(':')) else {
+            continue;
+        };
+        for r in list.split(',').map(str::trim) {
+            if r.is_empty()
+                || !r
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            {
+                panic!(
+                    "{shown}: `// {key}:` lists interface names separated by commas, got `{}`",
+                    list.trim()
+                );
+            }
+            names.push(r.to_owned());
+        }
+    }
+    names
+}
+
 fn check(interfaces: &[Interface]) {
     for i in interfaces {
-        for r in &i.requires {
-            if r == &i.name || !interfaces.iter().any(|j| &j.name == r) {
-                panic!("{}: `// requires: {r}` names no other interface", i.proto);
+        for (key, list) in [("requires", &i.requires), ("uses", &i.uses)] {
+            for r in list {
+                if r == &i.name || !interfaces.iter().any(|j| &j.name == r) {
+                    panic!("{}: `// {key}: {r}` names no other interface", i.proto);
+                }
             }
+        }
+        if let Some(both) = i.uses.iter().find(|u| i.requires.contains(u)) {
+            panic!(
+                "{}: `{both}` is under both `// requires:` and `// uses:`",
+                i.proto
+            );
         }
     }
 }

@@ -148,6 +148,21 @@ struct Running {
 }
 
 fn start() -> Running {
+    // The free port can be taken between probing and the plugin's bind (another test's process,
+    // forked but not yet exec'd, briefly holds every socket of this one): then try another.
+    let mut attempts = Vec::new();
+    for _ in 0..5 {
+        match try_start() {
+            Ok(running) => return running,
+            Err(output) if output.contains("in use") => attempts.push(output),
+            Err(output) => panic!("the plugin ended before listening:\n{output}"),
+        }
+    }
+    panic!("every port tried was in use:\n{}", attempts.join("\n"));
+}
+
+/// The running plugin, or everything it wrote to stderr before it ended.
+fn try_start() -> Result<Running, String> {
     let addr = free_addr();
     let mut child = child("serve", Some(&addr))
         .stderr(Stdio::piped())
@@ -155,23 +170,25 @@ fn start() -> Running {
         .expect("spawn the plugin");
     let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
     let mut line = String::new();
+    let mut before = String::new();
     // libtest prints its own lines first; the plugin's announce where it listens.
     while !line.contains("listening on") {
+        before += &line;
         line.clear();
-        assert!(
-            stderr.read_line(&mut line).expect("read stderr") > 0,
-            "the plugin ended before listening"
-        );
+        if stderr.read_line(&mut line).expect("read stderr") == 0 {
+            child.wait().ok();
+            return Err(before);
+        }
     }
     assert_eq!(line.trim_end(), format!("test-plugin listening on {addr}"));
     line.clear();
     stderr.read_line(&mut line).expect("read stderr");
     assert_eq!(line.trim_end(), "test-plugin: test notes are printed");
-    Running {
+    Ok(Running {
         child,
         addr,
         stderr,
-    }
+    })
 }
 
 fn sigterm(child: &Child) {

@@ -12,6 +12,10 @@ pub struct Interface {
     /// `// requires: <interface>, ...` header lines: a backend implementing this one must
     /// implement those too.
     pub requires: &'static [&'static str],
+    /// Interfaces the suite calls only when the plugin serves them, from `// uses: ...` lines:
+    /// a case that finds one UNIMPLEMENTED checks what it can without it (indexes against stored
+    /// documents rather than query results, say), so the registry does not demand them.
+    pub uses: &'static [&'static str],
     /// The proto, relative to the workspace (`proto/proto/prism/interfaces/keyvalue/keyvalue_scan.proto`).
     pub proto: &'static str,
 }

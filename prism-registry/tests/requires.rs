@@ -1,4 +1,5 @@
-//! The `// requires:` lines of the protos say what each suite calls besides its own interface. This
+//! The `// requires:` and `// uses:` lines of the protos say what each suite calls besides its own
+//! interface (always, or only when served). This
 //! reads the suites (`suites/src/<model>/*.rs`, with the helpers of each model's `mod.rs`) and fails
 //! when a proto's lines and the calls disagree, naming the proto and the line to write.
 
@@ -155,14 +156,14 @@ fn requires_lines_match_what_the_suites_call() {
             let mut used = calls(&text);
             used.extend(imported(&text, &models));
             used.remove(own);
-            let declared: BTreeSet<&str> = def.requires.iter().copied().collect();
+            let declared: BTreeSet<&str> = def.requires.iter().chain(def.uses).copied().collect();
             if used != declared {
                 let line = used.iter().copied().collect::<Vec<_>>().join(", ");
                 problems.push(format!(
-                    "{}: its suite ({}) calls {used:?} besides {own}, the proto says {declared:?}: {}",
+                    "{}: its suite ({}) calls {used:?} besides {own}, the proto's requires and uses say {declared:?}: {}",
                     def.proto,
                     path.strip_prefix(src.parent().expect("suites")).unwrap_or(&path).display(),
-                    if used.is_empty() { "remove its `// requires:` line".to_owned() } else { format!("write `// requires: {line}` in its header") }
+                    if used.is_empty() { "remove its `// requires:` line".to_owned() } else { format!("list {line} under `// requires:` (always called) or `// uses:` (called only when served) in its header") }
                 ));
             }
         }

@@ -67,13 +67,13 @@ fn sentences(text: &str) -> Vec<String> {
 }
 
 /// The rules of a header, in order: every sentence but the first (which names the interface and
-/// its calls), a `- ` item starting a paragraph of its own, `requires:` lines skipped.
+/// its calls), a `- ` item starting a paragraph of its own, `requires:` and `uses:` lines skipped.
 fn rules(lines: &[&str]) -> Vec<String> {
     let mut paragraphs: Vec<Vec<String>> = Vec::new();
     let mut current: Vec<String> = Vec::new();
     for line in lines {
         let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with("requires:") {
+        if trimmed.is_empty() || trimmed.starts_with("requires:") || trimmed.starts_with("uses:") {
             if !current.is_empty() {
                 paragraphs.push(std::mem::take(&mut current));
             }
