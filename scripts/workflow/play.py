@@ -314,6 +314,9 @@ def check(player: Player, include: list[dict], planned: list[dict], summary_resu
     for o in failing:
         if "cargo nextest run" not in o.get("rerun", {}).get("nextest", ""):
             problems.append(f"a failure of {FAILING} has no rerun command: {o}")
+        # The `error:` line of the case's own message, read back out of nextest's JUnit.
+        if not o["failure"].get("message", "").startswith("check failed at suites/src/keyvalue/scan.rs"):
+            problems.append(f"a failure of {FAILING} does not say which check failed: {o['failure'].get('message')!r}")
     for p in planned:
         status = cells.get((p["backend"], p["interface"]), {}).get("result", {}).get("status")
         if status != "planned":
@@ -347,7 +350,7 @@ def main() -> int:
     args = parser.parse_args()
     repo = Path(__file__).resolve().parents[2]
     workflow = yaml.safe_load((repo / WORKFLOW).read_text())
-    work = args.keep or Path(tempfile.mkdtemp(prefix="prism-play-"))
+    work = (args.keep or Path(tempfile.mkdtemp(prefix="prism-play-"))).resolve()
     if args.keep:
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)

@@ -19,6 +19,9 @@ td.fail { background: #ffd7d5; }
 td.planned { background: #eaeef2; color: #57606a; }
 td.missing { background: #fff1c2; }
 td.none { background: #fff; }
+td { white-space: nowrap; }
+td .failure { white-space: normal; }
+p.message { white-space: pre-wrap; font-family: ui-monospace, monospace; font-size: 12px; }
 summary { cursor: pointer; }
 details .failure { margin: 0.5em 0; padding: 0.5em; background: #fff; border-left: 3px solid #cf222e; max-width: 70em; }
 pre { white-space: pre-wrap; font-size: 12px; margin: 0.3em 0; }

@@ -58,18 +58,18 @@ pub fn matrix(report: &RunReport) -> String {
         s += "\n### Failures\n\n";
         for o in failures {
             let Some(failure) = &o.failure else { continue };
+            // One line per failure: the list item would break on a multi-line message.
             let headline = match failure {
-                Failure::PluginUnavailable { reason } => {
-                    reason.lines().next().unwrap_or_default().to_owned()
-                }
+                Failure::PluginUnavailable { reason } => reason.clone(),
                 other => other.headline(),
             };
+            let headline = headline.lines().next().unwrap_or_default();
             let _ = writeln!(
                 s,
                 "- ❌ `{}` ({}): {}\n  rerun: `{}`",
                 o.id,
                 failure.kind(),
-                escape(&headline),
+                escape(headline),
                 o.rerun.nextest
             );
         }

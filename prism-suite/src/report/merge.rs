@@ -298,15 +298,27 @@ fn cell(backend: &str, interface: &str, results: &Results, target: &RerunTarget)
     CellResult::Ran { outcomes }
 }
 
-/// The `error:` line of a generated test's failure message ([`super::text::failure`]), the one
-/// line that says what went wrong; `plugin:` for an unavailable plugin.
+/// The `error:` field of a generated test's failure message ([`super::text::failure`]), the
+/// lines that say what went wrong (the first, and its continuation lines); `plugin:` for an
+/// unavailable plugin.
 fn error_line(output: &str) -> Option<String> {
-    let mut lines = output.lines().skip_while(|l| !l.starts_with("case "));
-    lines.next()?;
-    lines.take_while(|l| l.starts_with("  ")).find_map(|l| {
+    // libtest prints a returned error as `Error: <its Display>`.
+    let mut lines = output
+        .lines()
+        .skip_while(|l| !l.trim_start_matches("Error: ").starts_with("case "))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "));
+    let first = lines.find_map(|l| {
         let l = l.trim_start();
         l.strip_prefix("error:")
             .or_else(|| l.strip_prefix("plugin:"))
             .map(|v| v.trim().to_owned())
-    })
+    })?;
+    let rest = lines.map_while(|l| l.strip_prefix(super::text::CONT));
+    Some(
+        std::iter::once(first)
+            .chain(rest.map(str::to_owned))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
 }

@@ -24,7 +24,7 @@ use crate::outcome::{Failure, FailureKind, Outcome, OutputScope, PendingRpc};
 use crate::runner::TIMEOUT_ENV;
 
 /// Indent of continuation lines under a `label:` line.
-const CONT: &str = "             ";
+pub(crate) const CONT: &str = "             ";
 
 /// The message of a failed case; `case <id> passed` for a passed one.
 pub fn failure(o: &Outcome) -> String {

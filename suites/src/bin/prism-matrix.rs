@@ -304,7 +304,8 @@ fn run(args: RunArgs) -> Result<ExitCode, Fatal> {
                 "no backend{among} claims interface `{unknown}`"
             )));
         }
-        plan.items.retain(|item| args.interfaces.contains(&item.interface));
+        plan.items
+            .retain(|item| args.interfaces.contains(&item.interface));
     }
     let report = runtime().block_on(runner.run(&plan));
 
