@@ -9,7 +9,9 @@ mod support;
 
 use prism_suite::catalogue;
 use prism_suite::outcome::FailureKind;
-use prism_suite::report::{html, json, junit, merge, summary, CellResult, RunReport, Verdict};
+use prism_suite::report::{
+    html, json, junit, merge, summary, text, CellResult, RunReport, Verdict,
+};
 use prism_suite::runner::{runtime, Plan, PlanItem, RerunTarget, Runner, Work};
 
 use prism_suites as _;
@@ -128,8 +130,12 @@ fn junit_merged_back_marks_failures_with_rerun_commands_and_missing_cells() {
             .failures()
             .find(|f| f.id.case == o.id.case)
             .expect("same case");
+        // The text rendering keeps every line of a message, not a trailing newline.
         let headline = original.failure.as_ref().expect("failed").headline();
-        assert_eq!(o.failure.as_ref().expect("failed").headline(), headline);
+        assert_eq!(
+            o.failure.as_ref().expect("failed").headline(),
+            headline.trim_end()
+        );
     }
 
     let text = summary::render(&merged);
@@ -159,4 +165,63 @@ fn junit_merged_back_marks_failures_with_rerun_commands_and_missing_cells() {
         errs.is_empty(),
         "schema errors of the merged report: {errs:#?}"
     );
+}
+
+/// libtest's JSON events (`cargo test -- -Z unstable-options --format json`), in the shape libtest
+/// writes them: a failed test carries what it printed (`Error: ` and the outcome's text) in
+/// `stdout`.
+#[test]
+fn libtest_json_merged_back_gives_the_same_verdicts_and_messages() {
+    let report = run_with_failures();
+    let mut lines =
+        vec![serde_json::json!({ "type": "suite", "event": "started", "test_count": 1 })];
+    for o in report.cells.iter().flat_map(|c| c.outcomes()) {
+        let name = o.id.to_string();
+        lines.push(serde_json::json!({ "type": "test", "event": "started", "name": name }));
+        lines.push(match &o.failure {
+            None => serde_json::json!({ "type": "test", "name": name, "event": "ok" }),
+            Some(_) => serde_json::json!({
+                "type": "test", "name": name, "event": "failed",
+                "stdout": format!("Error: {}", text::failure(o)),
+            }),
+        });
+    }
+    let json_lines: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let registry = prism_registry::load_sources(
+        "registry/backends".as_ref(),
+        vec![prism_registry::Source {
+            path: "registry/backends/variant.yaml".into(),
+            text: "backend: variant\nplugin: built-in\nimplements:\n  - keyvalue_basic\n  - keyvalue_ttl\n".into(),
+        }],
+    )
+    .expect("registry loads");
+    let mut results = merge::Results::default();
+    results
+        .add_libtest_json("libtest.json", &json_lines)
+        .expect("libtest JSON reads");
+    assert!(
+        results.add_libtest_json("bad.json", "{ not json").is_err(),
+        "a line that is not JSON is an error, not skipped"
+    );
+    let merged = merge::merge(&registry, &[], &results, &RerunTarget::compliance());
+    let row = &merged.matrix()["variant"];
+    assert!(matches!(
+        row["keyvalue_basic"].verdict(),
+        Verdict::Failed { .. }
+    ));
+    assert_eq!(row["keyvalue_ttl"].verdict(), Verdict::Missing);
+    let headlines = |r: &RunReport| {
+        let mut h: Vec<(String, String)> = r
+            .failures()
+            .map(|o| {
+                let headline = o.failure.as_ref().expect("failed").headline();
+                (o.id.to_string(), headline.trim_end().to_owned())
+            })
+            .collect();
+        h.sort();
+        h
+    };
+    let (original, merged_back) = (headlines(&report), headlines(&merged));
+    assert!(!original.is_empty(), "the fault must fail cases");
+    assert_eq!(merged_back, original);
 }
