@@ -2,8 +2,8 @@
 //!
 //! - Every time is the database's: a message is due at `due_at`, leased until `lease_until`, and
 //!   both are compared with `now()`, so plugin processes on machines with different clocks agree.
-//! - Receivers and readers of a queue's head take the queue's advisory transaction lock
-//!   (receivers exclusive, Peek shared), so a Peek never sees a head that a receiver has taken but
+//! - Enqueuers, receivers and readers of a queue's head take the queue's advisory transaction
+//!   lock (enqueuers and receivers exclusive, Peek shared), so a Peek never sees a head that a receiver has taken but
 //!   not committed yet, and no receiver passes an older message that another is still taking.
 //!   Receiving still picks the head with `FOR UPDATE SKIP LOCKED`, so a row another statement
 //!   holds (a Release in progress) is passed over instead of waited on.
@@ -130,13 +130,7 @@ impl QueueService {
     ) -> Result<Vec<Row>, Status> {
         let mut client = self.backend.client().await?;
         let txn = client.transaction().await.st()?;
-        let lock = match access {
-            Access::Take => "SELECT pg_advisory_xact_lock($1::int4, hashtext($2::text))",
-            Access::Read => "SELECT pg_advisory_xact_lock_shared($1::int4, hashtext($2::text))",
-        };
-        // The length prefix keeps (namespace, queue) pairs apart: `a` + `bc` is not `ab` + `c`.
-        let name = format!("{}:{ns}{queue}", ns.len());
-        txn.execute(lock, &[&QUEUE_LOCK_CLASS, &name]).await.st()?;
+        lock(&txn, ns, queue, access).await?;
         txn.execute(SETTLE, &[&ns]).await.st()?;
         let rows = txn.query(sql, params).await.st()?;
         txn.commit().await.st()?;
@@ -153,8 +147,13 @@ impl QueueService {
     ) -> Result<String, Status> {
         check_queue(queue)?;
         prism_plugin::check::non_negative("delay_ms", delay_ms)?;
-        let client = self.backend.client().await?;
-        let row = client
+        let mut client = self.backend.client().await?;
+        // Under the queue's lock: `seq` is taken when the row is inserted, so two enqueues that
+        // commit in the other order than they took it would let a Peek see the later message as
+        // the head, then the earlier one (found by concurrent_history_is_linearizable).
+        let txn = client.transaction().await.st()?;
+        lock(&txn, ns, queue, Access::Take).await?;
+        let row = txn
             .query_one(
                 "INSERT INTO prism.queue_messages (namespace, queue, payload, priority, due_at) \
                  VALUES ($1, $2, $3, $4, now() + $5::bigint * interval '1 millisecond') \
@@ -163,8 +162,27 @@ impl QueueService {
             )
             .await
             .st()?;
+        txn.commit().await.st()?;
         Ok(row.get(0))
     }
+}
+
+/// Takes the queue's advisory transaction lock: exclusive to change its order or head, shared to
+/// read the head.
+async fn lock(
+    txn: &tokio_postgres::Transaction<'_>,
+    ns: &str,
+    queue: &str,
+    access: Access,
+) -> Result<(), Status> {
+    let lock = match access {
+        Access::Take => "SELECT pg_advisory_xact_lock($1::int4, hashtext($2::text))",
+        Access::Read => "SELECT pg_advisory_xact_lock_shared($1::int4, hashtext($2::text))",
+    };
+    // The length prefix keeps (namespace, queue) pairs apart: `a` + `bc` is not `ab` + `c`.
+    let name = format!("{}:{ns}{queue}", ns.len());
+    txn.execute(lock, &[&QUEUE_LOCK_CLASS, &name]).await.st()?;
+    Ok(())
 }
 
 #[prism_plugin::service]
