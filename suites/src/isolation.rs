@@ -20,6 +20,7 @@
 use std::fmt::Debug;
 use std::future::Future;
 
+use futures_util::future::try_join_all;
 use prism_suite::{Case, CaseError, CaseResult, Site};
 
 /// What is appended to the case's namespace to make the rest of the family: characters that
@@ -56,7 +57,7 @@ pub(crate) trait Probe: Sync {
     /// Writes the data of `tag` in `ns`.
     fn write(&self, cx: &Case, ns: &str, tag: usize) -> impl Future<Output = CaseResult> + Send;
 
-    /// Reads `ns` back.
+    /// Reads `ns` back, without changing it: [`check`] reads the family's namespaces at once.
     fn view(
         &self,
         cx: &Case,
@@ -152,8 +153,11 @@ async fn expect_views<P: Probe>(
     step: &str,
     at: Site,
 ) -> CaseResult {
-    for (ns, expected) in family.iter().zip(views) {
-        let got = probe.view(cx, ns).await?;
+    // Views only read, and the namespaces are independent when the plugin is right, so the
+    // family is read at once: one view's latency per step instead of seven. Read in turn, the
+    // PostgreSQL keyvalue_basic case took 2 s alone and more than its 5 s under the full matrix.
+    let got = try_join_all(family.iter().map(|ns| probe.view(cx, ns))).await?;
+    for ((ns, expected), got) in family.iter().zip(views).zip(got) {
         if got != expected {
             return Err(CaseError::check_at(
                 format!(

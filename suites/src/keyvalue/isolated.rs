@@ -2,6 +2,7 @@
 //! of the family, among them keys that a `namespace:key` join confuses (`:k` in `ns` and `k` in
 //! `ns:` are both `ns::k`), each with a value naming its namespace.
 
+use futures_util::future::try_join_all;
 use prism_suite::prelude::*;
 use prism_suite::proto::keyvalue::*;
 
@@ -34,28 +35,25 @@ fn entries(tag: usize) -> Vec<(String, String)> {
     entries
 }
 
-/// Each possible key with its value in `ns` (`None`: NOT_FOUND), read with keyvalue_basic Get.
+/// Each possible key with its value in `ns` (`None`: NOT_FOUND), read with keyvalue_basic Get,
+/// every key at once.
 async fn values(cx: &Case, ns: &str) -> Result<Vec<(String, Option<String>)>, CaseError> {
-    let mut kv = cx.keyvalue_basic();
-    let mut out = Vec::new();
-    for key in all_keys() {
-        let got = kv
-            .get(cx.req_in(
-                ns,
-                GetRequest {
-                    key: key.clone(),
-                    ..Default::default()
-                },
-            ))
-            .await;
-        let value = match got {
+    try_join_all(all_keys().into_iter().map(|key| async move {
+        let req = cx.req_in(
+            ns,
+            GetRequest {
+                key: key.clone(),
+                ..Default::default()
+            },
+        );
+        let value = match cx.keyvalue_basic().get(req).await {
             Ok(r) => Some(String::from_utf8_lossy(&r.into_inner().value).into_owned()),
             Err(s) if s.code() == Code::NotFound => None,
-            Err(s) => return Err(s.into()),
+            Err(s) => return Err(CaseError::from(s)),
         };
-        out.push((key, value));
-    }
-    Ok(out)
+        Ok((key, value))
+    }))
+    .await
 }
 
 /// What [`values`] answers for a namespace holding `tag` (or nothing).
@@ -70,43 +68,41 @@ fn expected_values(tag: Option<usize>) -> Vec<(String, Option<String>)> {
         .collect()
 }
 
-/// keyvalue_basic Set of every entry of `tag` in `ns`.
+/// keyvalue_basic Set of every entry of `tag` in `ns`, all at once (the keys differ).
 async fn set_all(cx: &Case, ns: &str, tag: usize) -> CaseResult {
-    let mut kv = cx.keyvalue_basic();
-    for (key, value) in entries(tag) {
-        kv.set(cx.req_in(
+    try_join_all(entries(tag).into_iter().map(|(key, value)| async move {
+        let req = cx.req_in(
             ns,
             SetRequest {
                 key,
                 value: value.into_bytes(),
                 ..Default::default()
             },
-        ))
-        .await?;
-    }
+        );
+        cx.keyvalue_basic().set(req).await.map(drop)
+    }))
+    .await?;
     Ok(())
 }
 
-/// keyvalue_basic Delete of every entry of `tag` in `ns`; each must have been found.
+/// keyvalue_basic Delete of every entry of `tag` in `ns`, all at once; each must have been found.
 async fn delete_all(cx: &Case, ns: &str, tag: usize) -> CaseResult {
-    let mut kv = cx.keyvalue_basic();
-    for (key, _) in entries(tag) {
-        let found = kv
-            .delete(cx.req_in(
-                ns,
-                DeleteRequest {
-                    key: key.clone(),
-                    ..Default::default()
-                },
-            ))
-            .await?
-            .into_inner()
-            .found;
+    try_join_all(entries(tag).into_iter().map(|(key, _)| async move {
+        let req = cx.req_in(
+            ns,
+            DeleteRequest {
+                key: key.clone(),
+                ..Default::default()
+            },
+        );
+        let found = cx.keyvalue_basic().delete(req).await?.into_inner().found;
         check!(
             found,
             "Delete of {key:?}, just written in this namespace, found nothing"
         );
-    }
+        Ok(())
+    }))
+    .await?;
     Ok(())
 }
 
@@ -121,9 +117,7 @@ impl Probe for Basic {
     }
 
     async fn view(&self, cx: &Case, ns: &str) -> Result<Self::View, CaseError> {
-        let mut kv = cx.keyvalue_basic();
-        let mut exists = Vec::new();
-        for key in all_keys() {
+        let exists = try_join_all(all_keys().into_iter().map(|key| async move {
             let req = cx.req_in(
                 ns,
                 ExistsRequest {
@@ -131,9 +125,10 @@ impl Probe for Basic {
                     ..Default::default()
                 },
             );
-            exists.push(kv.exists(req).await?.into_inner().exists);
-        }
-        Ok((values(cx, ns).await?, exists))
+            Ok::<_, CaseError>(cx.keyvalue_basic().exists(req).await?.into_inner().exists)
+        }));
+        let (values, exists) = tokio::try_join!(values(cx, ns), exists)?;
+        Ok((values, exists))
     }
 
     fn expected(&self, tag: Option<usize>) -> Self::View {
@@ -264,9 +259,7 @@ impl Probe for Ttl {
     }
 
     async fn view(&self, cx: &Case, ns: &str) -> Result<Self::View, CaseError> {
-        let mut ttl = cx.keyvalue_ttl();
-        let mut out = Vec::new();
-        for key in all_keys() {
+        try_join_all(all_keys().into_iter().map(|key| async move {
             let req = cx.req_in(
                 ns,
                 GetTtlRequest {
@@ -274,9 +267,10 @@ impl Probe for Ttl {
                     ..Default::default()
                 },
             );
-            out.push((key, ttl_step(ttl.get_ttl(req).await?.into_inner().ttl_ms)));
-        }
-        Ok(out)
+            let ttl_ms = cx.keyvalue_ttl().get_ttl(req).await?.into_inner().ttl_ms;
+            Ok::<_, CaseError>((key, ttl_step(ttl_ms)))
+        }))
+        .await
     }
 
     fn expected(&self, tag: Option<usize>) -> Self::View {
