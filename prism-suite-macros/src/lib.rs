@@ -3,7 +3,9 @@
 //! - [`interface_suite`] turns an inline module of `pub async fn case(cx: &mut Case) -> CaseResult`
 //!   functions into a suite: it registers each case in the runtime catalogue (`inventory`) and
 //!   exports a callback `macro_rules!` that lists the cases, so that [`compliance_matrix!`] can
-//!   expand them at compile time although they live in another crate.
+//!   expand them at compile time although they live in another crate. In the suite crate's own
+//!   tests it also adds, per case, `<suite>::every_backend::<case>`: the case on every backend of
+//!   the registry that implements the interface, the Run an editor shows on the case function.
 //! - [`compliance_matrix!`] reads `registry/backends/*.yaml` and expands one test per
 //!   backend x interface x case.
 //! - [`embedded_registry!`] is the same registry as a value, for binaries that describe or plan
@@ -29,6 +31,11 @@ mod suite;
 /// Every `pub async fn` with one argument is a case; private functions are helpers. An optional
 /// `timeout_ms = N` sets the per-case timeout of the suite (the environment's
 /// `PRISM_CASE_TIMEOUT_MS` still wins).
+///
+/// Under `cfg(test)` the module also gets `mod every_backend`, one `#[test]` per case spanned at
+/// the case's name (so an editor draws its Run there): it runs the case on every backend of the
+/// registry found as `compliance_matrix!()` finds it, one after another, prints a line per backend
+/// and fails naming those that failed (`cargo test --lib -- keyvalue_basic::every_backend::get`).
 #[proc_macro_attribute]
 pub fn interface_suite(attr: TokenStream, item: TokenStream) -> TokenStream {
     suite::expand(attr.into(), item.into())

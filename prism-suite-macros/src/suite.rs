@@ -89,6 +89,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     };
     let mut registrations = Vec::new();
     let mut names = Vec::new();
+    let mut everywhere = Vec::new();
     for case in &cases {
         let sig = &case.sig;
         if sig.asyncness.is_none() || sig.inputs.len() != 1 {
@@ -120,9 +121,30 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
                 }
             }
         });
+        // Spanned at the case's name, so an editor draws this test's Run on the case function.
+        everywhere.push(quote_spanned! {span=>
+            #[test]
+            fn #name() -> ::core::result::Result<(), ::prism_suite::__private::Failure> {
+                ::prism_suite::__private::run_everywhere(&REGISTRY, HERE, #interface, #name_str)
+            }
+        });
         names.push(name.clone());
     }
     items.extend(registrations.into_iter().map(Item::Verbatim));
+    // In the suite crate's own tests: each case on every backend of the registry that implements
+    // the interface (`cargo test --lib -- <suite>::every_backend::<case>`).
+    items.push(Item::Verbatim(quote! {
+        #[cfg(test)]
+        #[doc(hidden)]
+        mod every_backend {
+            static REGISTRY: ::prism_suite::EmbeddedRegistry = ::prism_suite::embedded_registry!();
+            const HERE: ::prism_suite::__private::EverywhereTest = ::prism_suite::__private::EverywhereTest {
+                package: ::core::env!("CARGO_PKG_NAME"),
+                module: ::core::module_path!(),
+            };
+            #(#everywhere)*
+        }
+    }));
 
     // The callback lists the cases for `compliance_matrix!()`: it is invoked with a callback macro
     // path in brackets and any arguments, and calls that macro with the arguments and the case list.

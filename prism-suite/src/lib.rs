@@ -63,7 +63,10 @@ pub mod prelude {
 /// Not public API: what generated code calls.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::runner::{check_matrix, planned, run_generated, TestFailure as Failure};
+    pub use crate::runner::{
+        check_matrix, planned, run_everywhere, run_generated, EverywhereTest,
+        TestFailure as Failure,
+    };
     pub use crate::served::check_generated as check_served;
     pub use inventory;
     pub use tokio;

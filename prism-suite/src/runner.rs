@@ -39,7 +39,10 @@ use tokio::sync::OnceCell;
 use tonic::transport::Channel;
 
 pub(crate) use generated::runner_of;
-pub use generated::{check_matrix, generated_runner, planned, run_generated, TestFailure};
+pub use generated::{
+    check_matrix, generated_runner, planned, run_everywhere, run_generated, EverywhereTest,
+    TestFailure,
+};
 pub use track::{CaseChannel, RpcTracker};
 
 use crate::catalogue::{self, CaseDef};

@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 import threading
@@ -197,7 +198,37 @@ def report(server, path, max_per_line, expected_tests):
         missing = sorted(set(expected_tests) - set(tests))
         if missing:
             problems.append(f"{rel}: {len(missing)} of {len(expected_tests)} tests have no runnable, e.g. {missing[:3]}")
+    problems += suite_cases(rel, text, tests)
     return problems, tests
+
+
+CASE = re.compile(r"^\s*pub async fn (\w+)\(cx: &mut Case\)", re.M)
+
+
+def suite_cases(rel, text, tests):
+    """In a suite file: each case function carries, on its own line, the runnable of the test
+    `#[interface_suite]` generates for it (`<suite>::every_backend::<case>`, run exactly)."""
+    cases = {m.group(1): text.count("\n", 0, m.start(1)) + 1 for m in CASE.finditer(text)}
+    if not cases:
+        return []
+    everywhere = {}
+    for name, runnable in tests.items():
+        parts = name.split("::")
+        if len(parts) >= 2 and parts[-2] == "every_backend":
+            everywhere[parts[-1]] = runnable
+    problems = []
+    for n, (case, line) in enumerate(sorted(cases.items(), key=lambda c: c[1])):
+        runnable = everywhere.get(case)
+        if runnable is None:
+            problems.append(f"{rel}:{line}: case `{case}` has no runnable for its every-backend test")
+            continue
+        at = runnable["location"]["targetSelectionRange"]["start"]["line"] + 1
+        if at != line:
+            problems.append(f"{rel}:{line}: the runnable of `{case}` sits on line {at}, not on the case")
+        if n < 3:
+            print(f"  case {case} (line {line}): {command_of(runnable)}")
+    print(f"  {len(cases)} case functions; {len(problems)} without their runnable on their line")
+    return problems
 
 
 def listed_tests(package, target):

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use super::{Runner, RunnerError};
-use crate::catalogue;
+use crate::catalogue::{self, CaseDef};
+use crate::outcome::Rerun;
 use crate::report::text;
 use crate::EmbeddedRegistry;
 
@@ -66,14 +67,7 @@ pub async fn run_generated(
     case: &'static str,
 ) -> Result<(), TestFailure> {
     let id = || format!("{backend}::{interface}::{case}");
-    let runner = runner_of(registry)
-        .map_err(|e| TestFailure(format!("case {} failed\n  runner:    {e}\n", id())))?;
-    let Some(def) = catalogue::find(interface, case) else {
-        return Err(TestFailure(format!(
-            "case {}: no such case in the catalogue (is the suite crate linked in?)",
-            id()
-        )));
-    };
+    let (runner, def) = prepare(registry, interface, case, &id)?;
     let Some(handle) = runner.backend(backend) else {
         return Err(TestFailure(format!(
             "case {}: backend `{backend}` is not in the registry compiled in from {}",
@@ -86,6 +80,121 @@ pub async fn run_generated(
         None => Ok(()),
         Some(_) => Err(TestFailure(text::failure(&outcome))),
     }
+}
+
+/// What the test `#[interface_suite]` generates for each case in its own crate calls (the one an
+/// editor shows on the case function): the case on every backend of the registry compiled in that
+/// implements `interface`, one backend after another, each reported on a line of its own. It
+/// fails when any backend fails, or when none implements the interface.
+///
+/// One backend at a time: `cargo test` already runs many of these tests at once, and the backends
+/// of one case all at once would multiply that by the number of backends.
+pub fn run_everywhere(
+    registry: &'static EmbeddedRegistry,
+    test: EverywhereTest,
+    interface: &'static str,
+    case: &'static str,
+) -> Result<(), TestFailure> {
+    let id = || format!("{interface}::{case}");
+    let rerun = test.rerun(case);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| TestFailure(format!("case {}: cannot start a runtime: {e}", id())))?;
+    rt.block_on(async {
+        let (runner, def) = prepare(registry, interface, case, &id)?;
+        let claimants: Vec<_> = runner
+            .backends()
+            .iter()
+            .filter(|b| {
+                b.spec()
+                    .is_some_and(|s| s.implemented().any(|c| c.interface == interface))
+            })
+            .collect();
+        if claimants.is_empty() {
+            return Err(TestFailure(format!(
+                "case {}: no backend of the registry compiled in from {} implements {interface}",
+                id(),
+                registry.dir().display()
+            )));
+        }
+        let mut failures = Vec::new();
+        for backend in &claimants {
+            let mut outcome = runner.run_case(backend, def).await;
+            outcome.rerun = rerun.clone();
+            let verdict = if outcome.failure.is_some() {
+                failures.push(text::failure(&outcome));
+                "FAILED"
+            } else {
+                "ok"
+            };
+            println!(
+                "{verdict:<6} {} ({} ms)",
+                outcome.id,
+                outcome.duration.as_millis()
+            );
+        }
+        if failures.is_empty() {
+            return Ok(());
+        }
+        Err(TestFailure(format!(
+            "case {} failed on {} of {} backends\n{}",
+            id(),
+            failures.len(),
+            claimants.len(),
+            failures.join("\n")
+        )))
+    })
+}
+
+/// Where a test of [`run_everywhere`] is: its failures' rerun commands run that test again.
+#[derive(Debug, Clone, Copy)]
+pub struct EverywhereTest {
+    /// `env!("CARGO_PKG_NAME")` of the crate the test is in.
+    pub package: &'static str,
+    /// `module_path!()` of the module the test is in.
+    pub module: &'static str,
+}
+
+impl EverywhereTest {
+    /// The commands that run the test of `case` alone: its target is the library when the
+    /// module path starts with the package's crate name, else the integration test so named.
+    fn rerun(&self, case: &str) -> Rerun {
+        let (krate, path) = self.module.split_once("::").unwrap_or((self.module, ""));
+        let target = if krate == self.package.replace('-', "_") {
+            "--lib".to_owned()
+        } else {
+            format!("--test {krate}")
+        };
+        let test = if path.is_empty() {
+            case.to_owned()
+        } else {
+            format!("{path}::{case}")
+        };
+        let package = self.package;
+        Rerun {
+            nextest: format!("cargo nextest run -p {package} {target} -E 'test(={test})'"),
+            cargo_test: format!("cargo test -p {package} {target} -- --exact {test}"),
+        }
+    }
+}
+
+/// The runner of this process for `registry` and the case's definition, or why there are none.
+fn prepare(
+    registry: &'static EmbeddedRegistry,
+    interface: &'static str,
+    case: &'static str,
+    id: &dyn Fn() -> String,
+) -> Result<(Runner, &'static CaseDef), TestFailure> {
+    let runner = runner_of(registry)
+        .map_err(|e| TestFailure(format!("case {} failed\n  runner:    {e}\n", id())))?;
+    let def = catalogue::find(interface, case).ok_or_else(|| {
+        TestFailure(format!(
+            "case {}: no such case in the catalogue (is the suite crate linked in?)",
+            id()
+        ))
+    })?;
+    Ok((runner, def))
 }
 
 /// A failed generated test. Returned rather than panicked, so libtest prints the message alone
