@@ -8,6 +8,8 @@ draw there, their labels and the cargo command behind each, and fails when:
 
 - a case has no runnable (for `compliance.rs`: a generated test without a `test` runnable);
 - a runnable's command would not run exactly its case (`--exact` and the test's full path);
+- in a suite file, a case function does not carry the runnable of its `every_backend` test on its
+  own line;
 - a line carries more lenses than `--max-lenses-per-line` (a stack nobody can click).
 
   python3 scripts/ide/ide-check.py [--rust-analyzer PATH] [--max-lenses-per-line N] FILE...
