@@ -132,7 +132,9 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
     }
     items.extend(registrations.into_iter().map(Item::Verbatim));
     // In the suite crate's own tests: each case on every backend of the registry that implements
-    // the interface (`cargo test --lib -- <suite>::every_backend::<case>`).
+    // the interface (`cargo test --lib -- <suite>::every_backend::<case>`). The registry is
+    // embedded once per suite module, not once per crate, so a suite crate needs no extra item;
+    // the copies share one runner per process (`runner_of` keys by registry directory).
     items.push(Item::Verbatim(quote! {
         #[cfg(test)]
         #[doc(hidden)]
