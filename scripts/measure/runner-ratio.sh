@@ -6,7 +6,8 @@
 #   bash scripts/measure/runner-ratio.sh redis 5
 #   PRISM_REDIS_PROVIDER=native bash scripts/measure/runner-ratio.sh redis
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here/../.."
 backend=${1:-redis}
 runs=${2:-5}
 events=$(mktemp)
@@ -15,14 +16,8 @@ trap 'rm -f "$events"' EXIT
 cargo test --no-run --quiet -p prism-suites --test compliance 2>/dev/null
 cargo build --quiet --workspace --bins
 
-wall() {
-    local start end
-    start=$(date +%s.%N)
-    "$@" >/dev/null 2>&1 || { echo "runner-ratio: failed: $*" >&2; exit 1; }
-    end=$(date +%s.%N)
-    awk "BEGIN { printf \"%.2f\", $end - $start }"
-}
-median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+# shellcheck source=scripts/measure/timing.sh
+source "$here/timing.sh"
 
 tests=() nextests=()
 for i in $(seq 1 "$runs"); do
