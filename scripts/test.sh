@@ -8,6 +8,9 @@
 # most users run it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The checks below count what each run starts and leaves: a warm instance (kept between runs) of
+# the caller's shell would be neither started nor removed by them.
+unset PRISM_WARM
 bash scripts/setup.sh
 
 # shellcheck source=scripts/local-images.sh

@@ -24,6 +24,7 @@ mod external;
 mod native;
 mod provider;
 mod ready;
+mod warm;
 
 #[cfg(test)]
 mod tests;
@@ -44,6 +45,7 @@ pub use provider::{
     Request, Running, StartContext, Started,
 };
 pub use ready::{Vars, HOST};
+pub use warm::{DEFAULT_IDLE, WARM_ENV, WARM_IDLE_ENV};
 
 /// Environment variable naming the run's owner explicitly (see [`crate::lifecycle::Run`]).
 pub use crate::lifecycle::OWNER_ENV;
@@ -132,6 +134,9 @@ struct Recorded {
     ready_ms: u64,
     /// The server process, for providers whose server is one (checked before reuse).
     process: Option<ProcessId>,
+    /// Set when the instance is a warm one, kept between runs.
+    #[serde(default)]
+    warm: Option<warm::WarmUse>,
 }
 
 /// The variable `PRISM_<BACKEND>_<what>`.
@@ -182,30 +187,15 @@ fn slot_name(backend: &str, spec: &InstanceSpec, env: &dyn Fn(&str) -> Option<St
 fn shared(name: &str, backend: &str, spec: &InstanceSpec) -> Result<Instance, InstanceError> {
     let run = Run::current();
     let slot = run.slot::<Recorded, InstanceError>(name);
-    let got = slot.obtain(
-        |r| r.process.is_none_or(|p| p.is_alive()),
-        |generation| {
-            let dir = slot.dir()?.join(format!("g{generation}"));
-            std::fs::create_dir_all(&dir).map_err(|e| InstanceError::State {
-                path: dir.clone(),
-                detail: e.to_string(),
-            })?;
-            let request = Request {
-                backend,
-                spec,
-                env: &system_env,
-            };
-            let cx = StartContext {
-                run,
-                slot: name,
-                generation,
-                dir,
-                deadline: Instant::now() + Duration::from_millis(spec.startup_timeout_ms),
-            };
-            start(&request, &cx)
-        },
-    )?;
+    let keep = |r: &Recorded| r.process.is_none_or(|p| p.is_alive());
+    let got = slot.obtain(keep, |generation| match warm::idle(&system_env)? {
+        Some(idle) => warm::obtain(run, name, idle, keep, |warm_run, generation| {
+            start_in(warm_run, name, generation, backend, spec)
+        }),
+        None => start_in(run, name, generation, backend, spec),
+    })?;
     let recorded = got.outcome?;
+    let warm = recorded.warm.clone();
     let provider = by_name(&recorded.provider).map_or("unknown", |p| p.name());
     let instance = Instance {
         backend: backend.to_owned(),
@@ -217,14 +207,50 @@ fn shared(name: &str, backend: &str, spec: &InstanceSpec) -> Result<Instance, In
         started_here: got.started_here,
     };
     if got.started_here {
-        crate::run::record_event(&format!(
-            "instance {backend} {provider} ready_ms={} pid={}",
-            instance.ready_ms,
-            std::process::id()
-        ));
-        crate::run::announce(&announcement(&instance));
+        let reused = warm.as_ref().is_some_and(|w| w.reused);
+        if !reused {
+            crate::run::record_event(&format!(
+                "instance {backend} {provider} ready_ms={} pid={}",
+                instance.ready_ms,
+                std::process::id()
+            ));
+        }
+        let line = match &warm {
+            Some(w) => warm_announcement(&instance, w),
+            None => announcement(&instance),
+        };
+        crate::run::announce(&line);
     }
     Ok(instance)
+}
+
+/// Starts generation `generation` of the instance slot `name` of `run`.
+fn start_in(
+    run: &Run,
+    name: &str,
+    generation: u64,
+    backend: &str,
+    spec: &InstanceSpec,
+) -> Result<Recorded, InstanceError> {
+    let slot = run.slot::<Recorded, InstanceError>(name);
+    let dir = slot.dir()?.join(format!("g{generation}"));
+    std::fs::create_dir_all(&dir).map_err(|e| InstanceError::State {
+        path: dir.clone(),
+        detail: e.to_string(),
+    })?;
+    let request = Request {
+        backend,
+        spec,
+        env: &system_env,
+    };
+    let cx = StartContext {
+        run,
+        slot: name,
+        generation,
+        dir,
+        deadline: Instant::now() + Duration::from_millis(spec.startup_timeout_ms),
+    };
+    start(&request, &cx)
 }
 
 /// Chooses a provider and starts the instance: ready, set up, URL filled in.
@@ -244,6 +270,7 @@ fn start(request: &Request<'_>, cx: &StartContext<'_>) -> Result<Recorded, Insta
             detail,
             ready_ms: 0,
             process: None,
+            warm: None,
         }),
         Started::Running(mut server) => {
             let spec = request.spec;
@@ -260,6 +287,7 @@ fn start(request: &Request<'_>, cx: &StartContext<'_>) -> Result<Recorded, Insta
                     detail: server.detail(),
                     ready_ms: started.elapsed().as_millis() as u64,
                     process: server.process(),
+                    warm: None,
                 }),
                 Err(detail) => {
                     server.stop();
@@ -268,6 +296,19 @@ fn start(request: &Request<'_>, cx: &StartContext<'_>) -> Result<Recorded, Insta
             }
         }
     }
+}
+
+/// The line printed once per run when the instance is a warm one.
+fn warm_announcement(i: &Instance, w: &warm::WarmUse) -> String {
+    let how = if w.reused {
+        "reused from an earlier run".to_owned()
+    } else {
+        format!("started, ready in {} ms", i.ready_ms)
+    };
+    format!(
+        "prism-suite: {} via {}, warm ({}; {how}); kept until {} s without a run using it, ended now by `kill {}`; PRISM_WARM=0 for one of this run only",
+        i.backend, i.provider, i.detail, w.idle_secs, w.supervisor
+    )
 }
 
 /// The line printed once per run by the process that starts an instance.

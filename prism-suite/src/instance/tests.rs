@@ -504,3 +504,30 @@ fn a_native_server_that_exits_is_a_remembered_start_failure() {
         Some(crate::lifecycle::Entry::Failed { error, .. }) if error == e
     ));
 }
+
+#[test]
+fn warm_mode_is_off_unless_asked_and_bad_values_are_errors() {
+    let env = |pairs: &'static [(&'static str, &'static str)]| {
+        move |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    };
+    assert_eq!(warm::idle(&env(&[])), Ok(None));
+    assert_eq!(warm::idle(&env(&[("PRISM_WARM", "0")])), Ok(None));
+    assert_eq!(
+        warm::idle(&env(&[("PRISM_WARM", "1")])),
+        Ok(Some(warm::DEFAULT_IDLE))
+    );
+    assert_eq!(
+        warm::idle(&env(&[("PRISM_WARM", "1"), ("PRISM_WARM_IDLE_SECS", "30")])),
+        Ok(Some(Duration::from_secs(30)))
+    );
+    let e = warm::idle(&env(&[("PRISM_WARM", "yes")])).expect_err("not 0 or 1");
+    assert!(e.to_string().contains("PRISM_WARM=yes"), "{e}");
+    let e =
+        warm::idle(&env(&[("PRISM_WARM", "1"), ("PRISM_WARM_IDLE_SECS", "0")])).expect_err("zero");
+    assert!(e.to_string().contains("PRISM_WARM_IDLE_SECS=0"), "{e}");
+}

@@ -12,7 +12,8 @@
 //!   (`PR_SET_PDEATHSIG`), stdout read through a pseudo-terminal or a pipe and stderr through a
 //!   pipe, every line stored with the time it was read; it records each child's exit status;
 //! - polls the owner (pid and start time) every 100 ms, and once it is gone (or the supervisor
-//!   gets SIGTERM, SIGINT or SIGHUP) stops its children (SIGTERM to each group, SIGKILL after the
+//!   gets SIGTERM, SIGINT or SIGHUP; or, for a warm run, once none of the runs it is lent to has
+//!   been alive for its idle time) stops its children (SIGTERM to each group, SIGKILL after the
 //!   child's grace), runs the clean-up commands registered with [`Run::on_end`] (removing
 //!   containers, for instance), and removes the run's directory.
 //!
@@ -30,7 +31,8 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::child::{self, Children};
-use super::{LifecycleError, ProcessId, Run, SpawnRequest};
+use super::run::{owner_of_dir, USERS_DIR};
+use super::{Ending, Entry, LifecycleError, ProcessId, Run, SpawnRequest};
 
 /// Environment variable selecting the supervisor role; its value is the [`Config`] as JSON.
 pub const SUPERVISOR_ENV: &str = "PRISM_SUITE_SUPERVISOR";
@@ -47,7 +49,7 @@ const MAX_SOCKET_PATH: usize = 107;
 /// What the supervisor needs to know, passed in [`SUPERVISOR_ENV`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Config {
-    owner: ProcessId,
+    ending: Ending,
     dir: PathBuf,
     socket: PathBuf,
 }
@@ -160,6 +162,7 @@ fn supervise(config: Config) -> i32 {
     }
     let children = Children::default();
     let started_log = config.dir.join("started.jsonl");
+    let mut last_busy = Instant::now();
     // Children are started on this thread, which lives as long as the process: PR_SET_PDEATHSIG
     // fires when the thread that forked a child ends, not the process.
     loop {
@@ -181,12 +184,45 @@ fn supervise(config: Config) -> i32 {
                 break;
             }
         }
-        if STOP.load(Ordering::SeqCst) || !config.owner.is_alive() {
+        if STOP.load(Ordering::SeqCst) || has_ended(&config, &mut last_busy) {
             break;
         }
     }
-    end_run(&config, &children);
+    children.stop_all();
+    clean_up(&config.dir);
     0
+}
+
+/// Whether the run's end has come: its owner is gone, or a warm run has had no live user for its
+/// idle time (`last_busy` is when one was last seen alive).
+fn has_ended(config: &Config, last_busy: &mut Instant) -> bool {
+    match &config.ending {
+        Ending::Owner(owner) => !owner.is_alive(),
+        Ending::Idle { idle_ms } => {
+            if any_user_alive(&config.dir) {
+                *last_busy = Instant::now();
+            }
+            last_busy.elapsed() >= Duration::from_millis(*idle_ms)
+        }
+    }
+}
+
+/// Whether a process a warm run is lent to still runs; forgets the ones that ended.
+fn any_user_alive(dir: &Path) -> bool {
+    let mut alive = false;
+    for entry in std::fs::read_dir(dir.join(USERS_DIR))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        match entry.file_name().to_str().and_then(owner_of_dir) {
+            Some(user) if user.is_alive() => alive = true,
+            _ => {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    alive
 }
 
 fn redirect_stdout_to_null() {
@@ -233,9 +269,9 @@ fn serve(stream: UnixStream, jobs: &mpsc::Sender<Job>) {
 }
 
 /// Stops the children, runs the clean-ups, removes the run's directory.
-fn end_run(config: &Config, children: &Children) {
-    children.stop_all();
-    let cleanups = config.dir.join("cleanup");
+/// Runs the run's clean-up commands, in name order, and removes its directory.
+fn clean_up(dir: &Path) {
+    let cleanups = dir.join("cleanup");
     let mut entries: Vec<PathBuf> = std::fs::read_dir(&cleanups)
         .into_iter()
         .flatten()
@@ -255,11 +291,11 @@ fn end_run(config: &Config, children: &Children) {
             ),
         }
     }
-    if let Err(e) = std::fs::remove_dir_all(&config.dir) {
+    if let Err(e) = std::fs::remove_dir_all(dir) {
         if e.kind() != std::io::ErrorKind::NotFound {
             eprintln!(
                 "prism-suite supervisor: cannot remove {}: {e}",
-                config.dir.display()
+                dir.display()
             );
         }
     }
@@ -318,7 +354,7 @@ pub(super) fn start(run: &Run, generation: u64) -> Result<KeeperInfo, String> {
     let exe =
         std::env::current_exe().map_err(|e| format!("cannot find the running test binary: {e}"))?;
     let config = Config {
-        owner: run.owner(),
+        ending: run.ending().clone(),
         dir: dir.to_path_buf(),
         socket: socket.clone(),
     };
@@ -390,17 +426,49 @@ fn remove_abandoned_runs(current: &Run) {
         if owner.is_alive() {
             continue;
         }
-        let state = path.join("slots").join("supervisor.json");
-        let supervisor_alive = std::fs::read(&state)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<super::Entry<KeeperInfo, String>>(&b).ok())
-            .and_then(|e| e.outcome())
-            .and_then(Result::ok)
-            .is_some_and(|k| k.process.is_alive());
-        if !supervisor_alive {
+        if supervisor_state(&path).is_none_or(|e| !is_live(&e)) {
             let _ = std::fs::remove_dir_all(&path);
         }
     }
+}
+
+/// What the `supervisor` slot of the run in `dir` records, if it can be read.
+fn supervisor_state(dir: &Path) -> Option<Entry<KeeperInfo, String>> {
+    let bytes = std::fs::read(dir.join("slots").join("supervisor.json")).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// Whether a supervisor entry names a live supervisor, or one being started by a live process.
+fn is_live(entry: &Entry<KeeperInfo, String>) -> bool {
+    match entry {
+        Entry::Ready { value, .. } => value.process.is_alive(),
+        Entry::Starting { by, .. } => by.is_alive(),
+        Entry::Failed { .. } => false,
+    }
+}
+
+/// Ends a warm run whose supervisor is gone without having ended it (killed by SIGKILL, or the
+/// machine rebooted): its clean-up commands run (removing its containers) and its directory goes,
+/// so that no later run reuses what it recorded. Under a lock beside the run's directory, so one
+/// process does it while the others wait.
+pub(super) fn end_if_abandoned(run: &Run) -> Result<(), LifecycleError> {
+    let dir = run.dir();
+    let Some(root) = dir.parent() else {
+        return Ok(());
+    };
+    std::fs::create_dir_all(root).map_err(LifecycleError::io(root))?;
+    let lock = root.join(format!("{}.lock", run.key()));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock)
+        .map_err(LifecycleError::io(&lock))?;
+    file.lock().map_err(LifecycleError::io(&lock))?;
+    if supervisor_state(dir).is_some_and(|e| !is_live(&e)) {
+        clean_up(dir);
+    }
+    Ok(())
 }
 
 /// Sends one request to the supervisor and returns its answer.

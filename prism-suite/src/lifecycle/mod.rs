@@ -5,6 +5,9 @@
 //!   ([`ProcessId`]): under `cargo test` the test process, under nextest the runner (the test
 //!   process's parent), or the process `PRISM_INSTANCE_OWNER` names. Its files live in
 //!   `$TMPDIR/prism-suite/runs/<owner pid>-<owner start time>/`.
+//! - A *warm* run ([`Run::warm`], [`Ending::Idle`]) has no owner: it is lent to the runs that use
+//!   it ([`Run::lend_to`]) and ends once none of them has been alive for its idle time. It holds
+//!   what is kept between runs (`PRISM_WARM=1`: backend instances).
 //! - A [`Slot`] is one shared thing of the run, e.g. the Redis instance or the memstore plugin
 //!   process: a file lock and a typed JSON state file ([`Entry`]: starting, ready with a value,
 //!   or failed with an error). Every process of the run reads the same entry, so one process
@@ -57,7 +60,7 @@ pub use child::{Capture, SpawnRequest};
 pub use keeper::{KeeperInfo, SUPERVISOR_ENV};
 pub use output::{signal_name, Exit, ExitRecord, LoggedLine, OutputLine, OutputLog, OutputSource};
 pub use process_id::ProcessId;
-pub use run::{runs_root, Run, Started, OWNER_ENV};
+pub use run::{runs_root, Ending, Run, Started, OWNER_ENV};
 pub use slot::{Entry, Obtained, Slot, SlotGuard};
 pub use sockets::{listeners_on, listening_of, Listener};
 

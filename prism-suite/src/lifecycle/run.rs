@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -12,6 +13,11 @@ use super::{LifecycleError, ProcessId, Slot, SpawnRequest};
 /// Environment variable naming the run's owner explicitly, by pid (tools and self-tests stand in
 /// for a runner this way).
 pub const OWNER_ENV: &str = "PRISM_INSTANCE_OWNER";
+
+/// The directory-name prefix of warm runs.
+pub(super) const WARM_PREFIX: &str = "warm-";
+/// The directory of a warm run where its users are listed, one empty file per [`ProcessId`].
+pub(super) const USERS_DIR: &str = "users";
 
 /// Where the runs of this user and `TMPDIR` keep their directories.
 pub fn runs_root() -> PathBuf {
@@ -25,9 +31,23 @@ pub fn runs_root() -> PathBuf {
 /// the runner, the test process's parent. [`OWNER_ENV`] names the owner explicitly.
 #[derive(Debug)]
 pub struct Run {
-    owner: ProcessId,
+    ending: Ending,
     dir: PathBuf,
     keeper: Mutex<Option<KeeperInfo>>,
+}
+
+/// What ends a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ending {
+    /// The end of its owner process, however it ends.
+    Owner(ProcessId),
+    /// A warm run ([`Run::warm`]): `idle_ms` milliseconds during which none of the processes it
+    /// was lent to ([`Run::lend_to`]) was alive.
+    Idle {
+        /// How long the run stays without a live user.
+        idle_ms: u64,
+    },
 }
 
 impl Run {
@@ -51,20 +71,61 @@ impl Run {
     /// The run owned by `owner`, with its directory under `root` (tests use their own roots).
     pub fn for_owner(owner: ProcessId, root: &Path) -> Run {
         Run {
-            owner,
+            ending: Ending::Owner(owner),
             dir: root.join(owner.to_string()),
             keeper: Mutex::new(None),
         }
     }
 
-    /// The process whose end ends the run.
-    pub fn owner(&self) -> ProcessId {
-        self.owner
+    /// The warm run called `name` under `root`: it outlives the runs it is lent to and ends after
+    /// `idle` without a live user, so what it holds (a backend instance) is reused by the next
+    /// `cargo test`. A warm run whose supervisor died without ending it (SIGKILL, a reboot) is
+    /// ended here first: its clean-up commands run and its directory goes, so nothing it recorded
+    /// is trusted.
+    pub fn warm(name: &str, idle: Duration, root: &Path) -> Result<Run, LifecycleError> {
+        let run = Run {
+            ending: Ending::Idle {
+                idle_ms: u64::try_from(idle.as_millis()).unwrap_or(u64::MAX),
+            },
+            dir: root.join(format!("{WARM_PREFIX}{name}")),
+            keeper: Mutex::new(None),
+        };
+        keeper::end_if_abandoned(&run)?;
+        Ok(run)
     }
 
-    /// The run's key, `<owner pid>-<owner start time>` (containers carry it as a label).
+    /// What ends the run.
+    pub fn ending(&self) -> &Ending {
+        &self.ending
+    }
+
+    /// The process whose end ends the run; `None` for a warm run.
+    pub fn owner(&self) -> Option<ProcessId> {
+        match self.ending {
+            Ending::Owner(owner) => Some(owner),
+            Ending::Idle { .. } => None,
+        }
+    }
+
+    /// The run's key, `<owner pid>-<owner start time>` or `warm-<name>`: its directory's name
+    /// (containers carry it as a label).
     pub fn key(&self) -> String {
-        self.owner.to_string()
+        self.dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
+    /// Lends a warm run to `user` (the owner of the run that uses it): the warm run does not end
+    /// while `user` is alive, and its idle time counts from `user`'s end. No-op for other runs.
+    pub fn lend_to(&self, user: ProcessId) -> Result<(), LifecycleError> {
+        if self.owner().is_some() {
+            return Ok(());
+        }
+        let dir = self.dir.join(USERS_DIR);
+        std::fs::create_dir_all(&dir).map_err(LifecycleError::io(&dir))?;
+        let path = dir.join(user.to_string());
+        std::fs::write(&path, b"").map_err(LifecycleError::io(&path))
     }
 
     /// The run's directory: slots, logs, the supervisor's socket; removed when the run ends.

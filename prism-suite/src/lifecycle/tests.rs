@@ -192,7 +192,7 @@ fn processes_of_a_run_share_one_start() {
                     "--nocapture",
                 ])
                 .env("PRISM_LIFECYCLE_TEST_ROOT", &t.root)
-                .env(OWNER_ENV, t.run.owner().pid.to_string())
+                .env(OWNER_ENV, t.owner.id().to_string())
                 .output()
                 .expect("run a child test process")
         })
@@ -423,4 +423,90 @@ fn a_supervisor_that_died_is_replaced_and_its_children_died_with_it() {
     let entry: Entry<KeeperInfo, String> =
         serde_json::from_slice(&std::fs::read(generation).expect("state")).expect("parse");
     assert_eq!(entry.generation(), 2);
+}
+
+/// A fresh root for a warm run of a test, and a stand-in user it is lent to.
+fn warm_root(name: &str) -> (PathBuf, Child, ProcessId) {
+    let root = std::env::temp_dir().join(format!(
+        "prism-lifecycle-warm-{}-{name}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&root);
+    let user = Command::new("sleep")
+        .arg("120")
+        .spawn()
+        .expect("spawn the stand-in user");
+    let id = ProcessId::of(user.id()).expect("the user runs");
+    (root, user, id)
+}
+
+#[test]
+fn a_warm_run_outlives_its_user_for_its_idle_time_then_ends() {
+    let (root, mut user, user_id) = warm_root("idle");
+    let idle = Duration::from_millis(1500);
+    let run = Run::warm("thing", idle, &root).expect("warm run");
+    assert_eq!(run.owner(), None);
+    assert!(run.key().starts_with("warm-"), "{}", run.key());
+    run.lend_to(user_id).expect("lend");
+    let (child, _, _) = spawn_in(&run, "server", &["sleep", "60"], Capture::Pipe);
+    let marker = root.join("cleanup-ran");
+    run.on_end(
+        "touch",
+        vec!["touch".to_owned(), marker.display().to_string()],
+    )
+    .expect("register");
+    // Longer than the idle time, with the user alive: the run stays.
+    std::thread::sleep(idle + Duration::from_millis(500));
+    assert!(child.is_alive(), "a warm run with a live user stays");
+    assert!(run.dir().exists());
+
+    user.kill().expect("kill the user");
+    user.wait().expect("reap the user");
+    let ended = Instant::now();
+    // A later run finds the same warm run, with the same child, before the idle time is over.
+    let again = Run::warm("thing", idle, &root).expect("warm run again");
+    assert_eq!(again.dir(), run.dir());
+    assert!(child.is_alive(), "kept after its user ended");
+    assert!(
+        wait_for(Duration::from_secs(6), || !child.is_alive()
+            && !run.dir().exists()),
+        "the warm run ends after its idle time without a user"
+    );
+    assert!(
+        ended.elapsed() >= idle - Duration::from_millis(200),
+        "not before its idle time: {:?}",
+        ended.elapsed()
+    );
+    assert!(marker.exists(), "its clean-up ran");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn a_warm_run_whose_supervisor_was_killed_is_cleaned_up_before_reuse() {
+    let (root, mut user, user_id) = warm_root("abandoned");
+    let run = Run::warm("thing", Duration::from_secs(60), &root).expect("warm run");
+    run.lend_to(user_id).expect("lend");
+    let marker = root.join("cleanup-ran");
+    run.on_end(
+        "touch",
+        vec!["touch".to_owned(), marker.display().to_string()],
+    )
+    .expect("register");
+    let slot = run.slot::<String, String>("value");
+    slot.obtain(|_| true, |g| Ok(format!("generation {g}")))
+        .expect("obtain");
+    let supervisor = run.keeper().expect("supervisor").process;
+    assert!(supervisor.signal(libc::SIGKILL));
+    assert!(wait_for(Duration::from_secs(3), || !supervisor.is_alive()));
+    assert!(!marker.exists(), "a killed supervisor cleans nothing up");
+
+    let again = Run::warm("thing", Duration::from_secs(60), &root).expect("warm run again");
+    assert!(marker.exists(), "the abandoned run's clean-up ran");
+    assert!(
+        again.slot::<String, String>("value").peek().is_none(),
+        "nothing the abandoned run recorded is reused"
+    );
+    let _ = user.kill();
+    let _ = user.wait();
+    let _ = std::fs::remove_dir_all(&root);
 }
