@@ -18,6 +18,9 @@
 //! message at once, and none tries again. What a provider starts belongs to the run's supervisor
 //! (a native server is its child; a container is removed by name), so it is stopped when the run's
 //! owner ends, however it ends.
+//!
+//! **Warm instances** (`PRISM_WARM=1`, `warm.rs`) are kept between runs by a warm run of their own
+//! and reused by the next run with the same configuration.
 
 mod docker;
 mod external;

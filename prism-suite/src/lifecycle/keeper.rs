@@ -268,7 +268,6 @@ fn serve(stream: UnixStream, jobs: &mpsc::Sender<Job>) {
     }
 }
 
-/// Stops the children, runs the clean-ups, removes the run's directory.
 /// Runs the run's clean-up commands, in name order, and removes its directory.
 fn clean_up(dir: &Path) {
     let cleanups = dir.join("cleanup");
