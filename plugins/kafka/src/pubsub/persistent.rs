@@ -10,7 +10,7 @@
 //! that cancels its stream resets it before it publishes anything more on its connection, and
 //! hyper never polls a reset stream again, so a message published after the cancel stays for the
 //! return (committing at fetch lost such a message under load: `subscriber_names_have_own_positions`
-//! failed 1 run in 5 beside the Redis and PostgreSQL matrices).
+//! failed 2 runs of 9 beside the Redis and PostgreSQL matrices).
 //! The subscription is not a group member: the plugin itself makes sure one stream at a time
 //! reads it (a new SubscribeDurable stops the previous stream, which ends OK, and waits until its
 //! last commit is done), so commits are the group-less kind Kafka accepts for a group without
