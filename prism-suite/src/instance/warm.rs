@@ -57,9 +57,9 @@ pub fn idle(env: &dyn Fn(&str) -> Option<String>) -> Result<Option<Duration>, In
 pub(super) struct WarmUse {
     /// The warm run's supervisor, whose end (SIGTERM) ends the instance now.
     pub supervisor: u32,
-    /// How long it stays without a user.
+    /// How long it stays without a user (as its supervisor was started).
     pub idle_secs: u64,
-    /// Whether an earlier run started it.
+    /// Whether an earlier run started it (set when read back).
     pub reused: bool,
 }
 
@@ -77,23 +77,32 @@ pub(super) fn obtain(
     lend(&warm)?;
     let slot = warm.slot::<Recorded, InstanceError>(name);
     let mut guard = slot.lock()?;
-    let (mut recorded, reused) = match guard.entry() {
-        Some(Entry::Ready { value, .. }) if keep(&value) => (value, true),
+    let recorded = match guard.entry() {
+        Some(Entry::Ready { mut value, .. }) if keep(&value) => {
+            if let Some(w) = value.warm.as_mut() {
+                w.reused = true;
+            }
+            value
+        }
         // A failed start is not kept: it belongs to the run that saw it.
         _ => {
             let generation = guard.begin()?;
-            let outcome = start(&warm, generation);
+            // Recorded with the instance: the idle time its supervisor was started with, which a
+            // later run's PRISM_WARM_IDLE_SECS does not change.
+            let outcome = start(&warm, generation).and_then(|mut r| {
+                r.warm = Some(WarmUse {
+                    supervisor: warm.keeper()?.process.pid,
+                    idle_secs: idle.as_secs(),
+                    reused: false,
+                });
+                Ok(r)
+            });
             guard.finish(generation, &outcome)?;
-            (outcome?, false)
+            outcome?
         }
     };
     drop(guard);
     // Again: a warm run that ended while this one looked at it has lost the first record.
     lend(&warm)?;
-    recorded.warm = Some(WarmUse {
-        supervisor: warm.keeper()?.process.pid,
-        idle_secs: idle.as_secs(),
-        reused,
-    });
     Ok(recorded)
 }

@@ -69,7 +69,7 @@ impl Durables {
 }
 
 /// What the fetching task hands the stream: a message and the offset after it.
-type Fetched = (i64, Result<PubSubMessage, Status>);
+type Fetched = (i64, PubSubMessage);
 
 /// What the commit task is asked: commit an offset, or report that every earlier commit is done.
 enum Commit {
@@ -89,21 +89,18 @@ pub struct DurableStream {
 impl Stream for DurableStream {
     type Item = Result<PubSubMessage, Status>;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let commits = self.commits.clone();
-        let commits = commits.lock().unwrap_or_else(PoisonError::into_inner);
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        let commits = this.commits.lock().unwrap_or_else(PoisonError::into_inner);
         let Some(queue) = commits.as_ref() else {
             return Poll::Ready(None);
         };
-        match self.fetched.poll_recv(cx) {
-            Poll::Ready(Some((next, message))) => {
-                if message.is_ok() {
-                    let _ = queue.send(Commit::Next(next));
-                }
-                Poll::Ready(Some(message))
-            }
-            other => other.map(|_| None),
-        }
+        this.fetched.poll_recv(cx).map(|got| {
+            got.map(|(next, message)| {
+                let _ = queue.send(Commit::Next(next));
+                Ok(message)
+            })
+        })
     }
 }
 
@@ -188,7 +185,7 @@ async fn run_durable(
         }
         next = record.offset + 1;
         if fetched
-            .send((next, Ok(to_message(&kafka_topic, &topic, record))))
+            .send((next, to_message(&kafka_topic, &topic, record)))
             .is_err()
         {
             break;
