@@ -53,7 +53,7 @@ pub use prism_suite_macros::{compliance_matrix, embedded_registry, interface_sui
 /// Everything a suite module needs: the case context, typed clients, checks and waits. Message types
 /// come from the suite's own model (`use prism_suite::proto::keyvalue::*;`): models reuse names.
 pub mod prelude {
-    pub use crate::wait::{collect, eventually, stays};
+    pub use crate::wait::{collect, eventually, in_time, stays};
     pub use crate::{check, check_code, check_eq, check_ne, Case, CaseError, CaseResult};
     pub use prism_proto::InterfaceClients as _;
     pub use std::time::Duration;

@@ -206,40 +206,47 @@ pub mod keyvalue_ttl {
 
     /// Persist removes an expiry: it answers true, GetTTL becomes -1 and the key outlives its old TTL.
     pub async fn persist_removes_expiry(cx: &mut Case) -> CaseResult {
-        const TTL_MS: i64 = 400;
-        put(cx, "ttl-persisted", b"saved").await?;
-        check!(
-            expire(cx, "ttl-persisted", TTL_MS).await?,
-            "Expire of an existing key reported found = false"
-        );
-        check!(
-            persist(cx, "ttl-persisted").await?,
-            "Persist of a key with an expiry answered persisted = false"
-        );
-        check_eq!(
-            ttl_of(cx, "ttl-persisted").await?,
-            -1i64,
-            "GetTTL after Persist"
-        );
+        /// The TTL that Persist must come within; doubled (on a fresh key) when the machine
+        /// outlived it, since then a false answer says nothing about the plugin.
+        const TTL: Duration = Duration::from_millis(400);
+        let cx = &*cx;
+        let key = |n: u32| format!("ttl-persisted-{n}");
+        let done = in_time(TTL, |n, ttl| async move {
+            let key = key(n);
+            put(cx, &key, b"saved").await?;
+            let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
+            check!(
+                expire(cx, &key, ttl_ms).await?,
+                "Expire of an existing key reported found = false"
+            );
+            check!(
+                persist(cx, &key).await?,
+                "Persist of a key with an expiry answered persisted = false"
+            );
+            Ok(())
+        })
+        .await?;
+        let key = key(done.attempt);
+        check_eq!(ttl_of(cx, &key).await?, -1i64, "GetTTL after Persist");
         let kv = cx.keyvalue_basic();
         let probe = cx
             .req(ExistsRequest {
-                key: "ttl-persisted".into(),
+                key: key.clone(),
                 ..Default::default()
             })
             .into_inner();
-        stays(
-            Duration::from_millis(700),
-            "persisted key still exists past its old 400 ms TTL",
-            move || {
-                let mut kv = kv.clone();
-                let req = probe.clone();
-                async move { Ok(kv.exists(req).await?.into_inner().exists) }
-            },
-        )
+        let what = format!(
+            "persisted key still exists past its old {} ms TTL",
+            done.window.as_millis()
+        );
+        stays(done.left + Duration::from_millis(300), &what, move || {
+            let mut kv = kv.clone();
+            let req = probe.clone();
+            async move { Ok(kv.exists(req).await?.into_inner().exists) }
+        })
         .await?;
         check_eq!(
-            value_of(cx, "ttl-persisted").await?,
+            value_of(cx, &key).await?,
             some(b"saved"),
             "Get after the old TTL passed"
         );
