@@ -19,7 +19,8 @@ pub mod queue_delayed {
 
     use crate::keyvalue::at_caller;
     use crate::queue::{
-        dequeue, drain, enqueue, eventually_some, peek, EVENTUALLY, LONG_MS, NEVER_WINDOW,
+        attempt_name, dequeue, drain, enqueue, eventually_some, peek, EVENTUALLY, LONG_MS,
+        NEVER_WINDOW,
     };
 
     /// A delay that passes during the case, long enough that a plugin ignoring it shows at once.
@@ -147,10 +148,7 @@ pub mod queue_delayed {
         let cx = &*cx;
         // Counted before the delay passes: a machine slower than the delay is retried on a
         // fresh queue with twice the delay, since then a low count says nothing.
-        let queue = |n: u32| match n {
-            0 => "jobs".to_owned(),
-            n => format!("jobs-retry{n}"),
-        };
+        let queue = |n: u32| attempt_name("jobs", n);
         let soon = Duration::from_millis(SOON_MS.unsigned_abs());
         let done = in_time(soon, |n, delay| async move {
             let queue = queue(n);

@@ -68,10 +68,7 @@ where
     F: FnMut(String, i64) -> Fut + Send,
     Fut: Future<Output = CaseResult> + Send,
 {
-    let queue = |n: u32| match n {
-        0 => base.to_owned(),
-        n => format!("{base}-retry{n}"),
-    };
+    let queue = |n: u32| attempt_name(base, n);
     let millis = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
     let done = in_time(HELD_LEASE, |n, lease| attempt(queue(n), millis(lease))).await?;
     Ok(Held {
@@ -79,6 +76,15 @@ where
         window: NEVER_WINDOW.max(done.left + PAST_LEASE),
         lease_ms: millis(done.window),
     })
+}
+
+/// The queue (or key) that try `n` of [`in_time`] uses: `base` first, then a fresh one per retry,
+/// since what lapsed in the old one is still there.
+pub(crate) fn attempt_name(base: &str, n: u32) -> String {
+    match n {
+        0 => base.to_owned(),
+        n => format!("{base}-retry{n}"),
+    }
 }
 
 /// The message of a `found = true` answer; a check failure when the plugin left it out.
