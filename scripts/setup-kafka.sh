@@ -6,7 +6,8 @@
 #
 # nisshi's lockfile needs rustc 1.96 (rama 0.4), so it builds with a nightly toolchain; an
 # existing one is used when it is recent enough, else `rustup toolchain install nightly`. It is
-# built at opt-level 1: 816 s on 2 cores instead of 1509 s at the release default of 3, and the
+# built at opt-level 1: 816 s on 2 cores instead of 1509 s at the release default of 3 (that one
+# in a CI run, partly beside another build), and the
 # Kafka matrix (98 cases, native) runs as fast on either (2.97/3.32 s against 3.02/3.21 s), so
 # the uncached CI run stays well inside its hour. Its target directory is cached too, so an
 # interrupted build resumes.
