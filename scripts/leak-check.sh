@@ -20,6 +20,10 @@ set -uo pipefail
 # Job control: each background run gets a process group of its own, as in a terminal, and keeps
 # SIGINT (a non-interactive shell would start it with SIGINT ignored, so Ctrl-C could not be played).
 set -m
+# A shell started with SIGINT already ignored (`(cmd &)`, nohup-style launchers) cannot reset it,
+# and its children inherit that: the hanging probes are started with SIGINT reset, else a Ctrl-C
+# row would test nothing and end only when the probe's 300 s hang ran out (seen: a CI run 25 min longer).
+hang=(env --default-signal=INT)
 cd "$(dirname "$0")/.."
 
 unset PRISM_FIXTURE_REDIS_URL PRISM_FIXTURE_REDIS_IMAGE
@@ -81,7 +85,7 @@ plugins() { count_ours $(pgrep -f '^[^ ]*/prism-[a-z]+-plugin'); }
 supervisors() {
     local n=0 pid
     for pid in $(pgrep -f 'deps/instances-'); do
-        ours "$pid" && tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -q '^PRISM_SUITE_SUPERVISOR=' && n=$((n + 1))
+        ours "$pid" && tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -q '^PRISM_SUITE_SUPERVISOR=' && n=$((n + 1))
     done
     echo "$n"
 }
@@ -114,8 +118,8 @@ descendants() {
 kill_test_process() {
     local pid
     for pid in $(descendants "$1"); do
-        if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'deps/instances-' &&
-            ! tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -q '^PRISM_SUITE_SUPERVISOR='; then
+        if tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q 'deps/instances-' &&
+            ! tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -q '^PRISM_SUITE_SUPERVISOR='; then
             kill -KILL "$pid"
         fi
     done
@@ -131,7 +135,7 @@ run_ending() {
         failing-case) PRISM_LEAK_MODE=fail "${probe_test[@]}" >"$log" 2>&1 ;;
         panicking-case) PRISM_LEAK_MODE=panic "${probe_test[@]}" >"$log" 2>&1 ;;
         ctrl-c-cargo-test | sigkill-test-process-cargo-test)
-            PRISM_LEAK_MODE=hang "${probe_test[@]}" >"$log" 2>&1 &
+            PRISM_LEAK_MODE=hang "${hang[@]}" "${probe_test[@]}" >"$log" 2>&1 &
             pgid=$!
             wait_hanging "$log" || echo "leak-check: probe never hung ($log)" >&2
             during="$(containers)/$(servers)/$(plugins)/$(supervisors)"
@@ -142,7 +146,7 @@ run_ending() {
             fi
             wait "$pgid" ;;
         ctrl-c-nextest | sigkill-test-process-nextest)
-            PRISM_LEAK_MODE=hang "${probe_nextest[@]}" >"$log" 2>&1 &
+            PRISM_LEAK_MODE=hang "${hang[@]}" "${probe_nextest[@]}" >"$log" 2>&1 &
             pgid=$!
             wait_hanging "$log" || echo "leak-check: probe never hung ($log)" >&2
             during="$(containers)/$(servers)/$(plugins)/$(supervisors)"
@@ -197,6 +201,11 @@ for target in "${targets[@]}"; do
         verdict=clean
         if [ "$c1" -gt "$c0" ] || [ "$s1" -gt "$s0" ] || [ "$p1" -gt "$p0" ] || [ "$k1" -gt "$k0" ] || [ "$d1" -gt "$d0" ]; then
             verdict=LEFTOVER
+            leaks=1
+        fi
+        # A hanging probe that passed was never interrupted: the ending was not played.
+        if [ "$during" != - ] && grep -q '1 passed' "$log"; then
+            verdict="$verdict (not interrupted: the probe ran out its hang, see $log)"
             leaks=1
         fi
         if [ -z "$ready" ]; then
