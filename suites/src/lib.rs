@@ -15,6 +15,7 @@ pub mod queue;
 pub mod set;
 pub mod sortedset;
 pub mod stream;
+mod timed;
 pub mod timeseries;
 
 prism_suite::builtin_plugin!("memstore", serve_memstore);

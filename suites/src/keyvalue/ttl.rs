@@ -15,6 +15,7 @@ pub mod keyvalue_ttl {
     use std::future::Future;
 
     use crate::keyvalue::{at_caller, put, some, value_of};
+    use crate::timed::{attempt_name, millis};
 
     /// TTL of keys that must expire during the case.
     const SHORT_MS: i64 = 150;
@@ -210,13 +211,12 @@ pub mod keyvalue_ttl {
         /// outlived it, since then a false answer says nothing about the plugin.
         const TTL: Duration = Duration::from_millis(400);
         let cx = &*cx;
-        let key = |n: u32| format!("ttl-persisted-{n}");
+        let key = |n: u32| attempt_name("ttl-persisted", n);
         let done = in_time(TTL, |n, ttl| async move {
             let key = key(n);
             put(cx, &key, b"saved").await?;
-            let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
             check!(
-                expire(cx, &key, ttl_ms).await?,
+                expire(cx, &key, millis(ttl)).await?,
                 "Expire of an existing key reported found = false"
             );
             check!(
@@ -239,7 +239,9 @@ pub mod keyvalue_ttl {
             "persisted key still exists past its old {} ms TTL",
             done.window.as_millis()
         );
-        stays(done.left + Duration::from_millis(300), &what, move || {
+        // At least the 700 ms it always watched, and 300 ms past the end of the try's TTL.
+        let watch = Duration::from_millis(700).max(done.left + Duration::from_millis(300));
+        stays(watch, &what, move || {
             let mut kv = kv.clone();
             let req = probe.clone();
             async move { Ok(kv.exists(req).await?.into_inner().exists) }

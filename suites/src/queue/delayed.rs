@@ -19,9 +19,9 @@ pub mod queue_delayed {
 
     use crate::keyvalue::at_caller;
     use crate::queue::{
-        attempt_name, dequeue, drain, enqueue, eventually_some, peek, EVENTUALLY, LONG_MS,
-        NEVER_WINDOW,
+        dequeue, drain, enqueue, eventually_some, peek, EVENTUALLY, LONG_MS, NEVER_WINDOW,
     };
+    use crate::timed::{attempt_name, millis};
 
     /// A delay that passes during the case, long enough that a plugin ignoring it shows at once.
     const SOON_MS: i64 = 300;
@@ -152,9 +152,8 @@ pub mod queue_delayed {
         let soon = Duration::from_millis(SOON_MS.unsigned_abs());
         let done = in_time(soon, |n, delay| async move {
             let queue = queue(n);
-            let delay_ms = i64::try_from(delay.as_millis()).unwrap_or(i64::MAX);
-            enqueue_delayed(cx, &queue, "x", delay_ms).await?;
-            enqueue_delayed(cx, &queue, "y", delay_ms).await?;
+            enqueue_delayed(cx, &queue, "x", millis(delay)).await?;
+            enqueue_delayed(cx, &queue, "y", millis(delay)).await?;
             check_eq!(
                 scheduled(cx, &queue).await?,
                 2u64,

@@ -13,6 +13,7 @@ use prism_suite::prelude::*;
 use prism_suite::proto::queue::*;
 
 use crate::keyvalue::at_caller;
+use crate::timed::{attempt_name, millis};
 
 mod basic;
 mod dead_letter;
@@ -69,22 +70,12 @@ where
     Fut: Future<Output = CaseResult> + Send,
 {
     let queue = |n: u32| attempt_name(base, n);
-    let millis = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
     let done = in_time(HELD_LEASE, |n, lease| attempt(queue(n), millis(lease))).await?;
     Ok(Held {
         queue: queue(done.attempt),
         window: NEVER_WINDOW.max(done.left + PAST_LEASE),
         lease_ms: millis(done.window),
     })
-}
-
-/// The queue (or key) that try `n` of [`in_time`] uses: `base` first, then a fresh one per retry,
-/// since what lapsed in the old one is still there.
-pub(crate) fn attempt_name(base: &str, n: u32) -> String {
-    match n {
-        0 => base.to_owned(),
-        n => format!("{base}-retry{n}"),
-    }
 }
 
 /// The message of a `found = true` answer; a check failure when the plugin left it out.
