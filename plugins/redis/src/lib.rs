@@ -13,8 +13,11 @@
 
 #![warn(missing_docs)]
 
+mod faults;
 pub mod keys;
 mod models;
+
+pub use faults::{Faults, UnknownFault, FAULTS, FAULTS_ENV};
 
 use prism_plugin::{ServeError, Services};
 use prism_proto::keyvalue::key_value_basic_interface_server::KeyValueBasicInterfaceServer;
@@ -56,6 +59,8 @@ pub struct Backend {
     pub conn: redis::aio::ConnectionManager,
     /// The client, for dedicated connections (blocking commands, subscriptions).
     pub client: redis::Client,
+    /// Deliberate faults, for prism-suite's self-tests only: none unless [`Backend::with_faults`].
+    pub faults: Faults,
 }
 
 impl Backend {
@@ -67,7 +72,16 @@ impl Backend {
             .set_response_timeout(Some(RESPONSE_TIMEOUT))
             .set_connection_timeout(Some(CONNECT_TIMEOUT));
         let conn = redis::aio::ConnectionManager::new_with_config(client.clone(), config).await?;
-        Ok(Backend { conn, client })
+        Ok(Backend {
+            conn,
+            client,
+            faults: Faults::default(),
+        })
+    }
+
+    /// The same connection, serving with `faults` (prism-suite's self-tests only).
+    pub fn with_faults(self, faults: Faults) -> Self {
+        Backend { faults, ..self }
     }
 
     /// A connection of its own, for state that lives on a connection (WATCH, blocking commands).

@@ -126,7 +126,19 @@ impl KeyValueService {
         limit: u32,
     ) -> Result<Vec<(String, String)>, Status> {
         let base = keys::prefix(ns, KIND);
-        let pattern = format!("{}{}*", keys::glob_escape(&base), keys::glob_escape(prefix));
+        // `{ns}:kv:` split at the brace that ends the namespace: the fault globs over it.
+        let (tag, after_tag) = base.split_once('}').unwrap_or((&base, ""));
+        let leak = self.backend.faults.scan_leaks_longer_namespace();
+        let pattern = if leak {
+            format!(
+                "{}*}}{}{}*",
+                keys::glob_escape(tag),
+                keys::glob_escape(after_tag),
+                keys::glob_escape(prefix)
+            )
+        } else {
+            format!("{}{}*", keys::glob_escape(&base), keys::glob_escape(prefix))
+        };
         let mut conn = self.conn();
         let mut found: Vec<String> = Vec::new();
         let mut cursor: u64 = 0;
@@ -150,8 +162,12 @@ impl KeyValueService {
         let mut pairs: Vec<(String, String)> = found
             .into_iter()
             .filter_map(|rkey| {
-                let user = rkey.strip_prefix(&base)?.to_owned();
-                Some((user, rkey))
+                let user = if leak {
+                    rkey.split_once('}')?.1.strip_prefix(after_tag)?
+                } else {
+                    rkey.strip_prefix(&base)?
+                };
+                Some((user.to_owned(), rkey))
             })
             .collect();
         pairs.sort();
