@@ -4,6 +4,7 @@
 //! target (`tests/compliance.rs`) expands them against every backend of the registry. This crate
 //! also links the in-memory reference plugin, served in-process for `plugin: built-in`.
 
+mod differential;
 pub mod document;
 pub mod graph;
 mod isolation;

@@ -387,6 +387,11 @@ pub mod keyvalue_basic {
         crate::linearizable::keyvalue_basic(cx).await
     }
 
+    /// Random sequences of Set, Get, Delete and Exists get the answers memstore, the reference backend, gives (shrunk to the shortest differing sequence, with its seed, on a difference).
+    pub async fn matches_reference(cx: &mut Case) -> CaseResult {
+        crate::differential::check(cx, &crate::keyvalue::reference::Basic).await
+    }
+
     /// A key is every character of its UTF-8, NUL included: `a\0b`, `a\0` and `a` are three keys.
     pub async fn nul_inside_a_key_is_part_of_it(cx: &mut Case) -> CaseResult {
         let mut kv = cx.keyvalue_basic();

@@ -14,6 +14,7 @@ mod basic;
 mod batch;
 mod cas;
 mod isolated;
+pub(crate) mod reference;
 mod scan;
 mod transactional;
 mod ttl;
