@@ -244,4 +244,9 @@ pub mod list_basic {
     pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
         crate::isolation::check(cx, &crate::list::isolated::Basic).await
     }
+
+    /// Random sequences of PushLeft, PushRight, PopLeft, PopRight and Length get the answers memstore, the reference backend, gives (shrunk to the shortest differing sequence, with its seed, on a difference).
+    pub async fn matches_reference(cx: &mut Case) -> CaseResult {
+        crate::differential::check(cx, &crate::list::reference::Basic).await
+    }
 }

@@ -16,6 +16,7 @@ mod blocking;
 mod indexing;
 mod isolated;
 mod range;
+pub(crate) mod reference;
 
 pub use basic::list_basic;
 pub use blocking::list_blocking;

@@ -16,6 +16,7 @@ mod cardinality;
 mod isolated;
 mod operations;
 mod random;
+pub(crate) mod reference;
 
 pub use basic::set_basic;
 pub use cardinality::set_cardinality;

@@ -186,4 +186,9 @@ pub mod sortedset_basic {
     pub async fn prefix_namespaces_are_isolated(cx: &mut Case) -> CaseResult {
         crate::isolation::check(cx, &crate::sortedset::isolated::Basic).await
     }
+
+    /// Random sequences of Add, Remove and GetScore get the answers memstore, the reference backend, gives (shrunk to the shortest differing sequence, with its seed, on a difference).
+    pub async fn matches_reference(cx: &mut Case) -> CaseResult {
+        crate::differential::check(cx, &crate::sortedset::reference::Basic).await
+    }
 }

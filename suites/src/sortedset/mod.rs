@@ -17,6 +17,7 @@ mod lex;
 mod operations;
 mod range;
 mod rank;
+pub(crate) mod reference;
 
 pub use basic::sortedset_basic;
 pub use lex::sortedset_lex;
