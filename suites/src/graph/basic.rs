@@ -407,4 +407,9 @@ pub mod graph_basic {
         )
         .await
     }
+
+    /// Random sequences of AddNode, AddEdge, GetNode, GetEdge, GetEdges, DeleteNode and DeleteEdge get the answers memstore, the reference backend, gives (shrunk to the shortest differing sequence, with its seed, on a difference).
+    pub async fn matches_reference(cx: &mut Case) -> CaseResult {
+        crate::differential::check(cx, &crate::graph::reference::Basic).await
+    }
 }

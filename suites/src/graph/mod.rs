@@ -16,6 +16,7 @@ mod analytics;
 mod basic;
 mod isolated;
 mod query;
+pub(crate) mod reference;
 mod traversal;
 
 pub use analytics::graph_analytics;
