@@ -270,4 +270,9 @@ pub mod stream_basic {
         )
         .await
     }
+
+    /// Random sequences of Append, Read and GetLatestOffset get the offsets and payloads memstore, the reference backend, gives (shrunk to the shortest differing sequence, with its seed, on a difference).
+    pub async fn matches_reference(cx: &mut Case) -> CaseResult {
+        crate::differential::check(cx, &crate::stream::reference::Basic).await
+    }
 }

@@ -18,6 +18,7 @@ mod basic;
 mod consumer_groups;
 mod isolated;
 mod partitioning;
+pub(crate) mod reference;
 mod replay;
 mod retention;
 
