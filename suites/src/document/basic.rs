@@ -387,4 +387,9 @@ pub mod document_basic {
         check_code!(delete, Code::InvalidArgument);
         Ok(())
     }
+
+    /// Random sequences of Insert, Get, Update and Delete get the answers memstore, the reference backend, gives (shrunk to the shortest differing sequence, with its seed, on a difference).
+    pub async fn matches_reference(cx: &mut Case) -> CaseResult {
+        crate::differential::check(cx, &crate::document::reference::Basic).await
+    }
 }

@@ -16,6 +16,7 @@ mod basic;
 mod indexing;
 mod isolated;
 mod query;
+pub(crate) mod reference;
 
 pub use basic::document_basic;
 pub use indexing::document_indexing;

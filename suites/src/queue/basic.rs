@@ -306,4 +306,9 @@ pub mod queue_basic {
         );
         Ok(())
     }
+
+    /// Random sequences of Enqueue, Dequeue and Peek get the answers memstore, the reference backend, gives (shrunk to the shortest differing sequence, with its seed, on a difference).
+    pub async fn matches_reference(cx: &mut Case) -> CaseResult {
+        crate::differential::check(cx, &crate::queue::reference::Basic).await
+    }
 }

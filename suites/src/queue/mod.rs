@@ -20,6 +20,7 @@ mod dead_letter;
 mod delayed;
 mod isolated;
 mod priority;
+pub(crate) mod reference;
 mod visibility;
 
 pub use basic::queue_basic;

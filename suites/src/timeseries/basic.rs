@@ -211,4 +211,9 @@ pub mod timeseries_basic {
         );
         Ok(())
     }
+
+    /// Random sequences of Insert and Query get the answers memstore, the reference backend, gives (shrunk to the shortest differing sequence, with its seed, on a difference).
+    pub async fn matches_reference(cx: &mut Case) -> CaseResult {
+        crate::differential::check(cx, &crate::timeseries::reference::Basic).await
+    }
 }

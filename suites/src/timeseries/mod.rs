@@ -15,6 +15,7 @@ mod aggregation;
 mod basic;
 mod interpolation;
 mod isolated;
+pub(crate) mod reference;
 mod retention;
 
 pub use aggregation::timeseries_aggregation;
