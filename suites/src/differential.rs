@@ -45,17 +45,21 @@ pub(crate) trait Model: Sync {
     type Op: Debug + Clone + Send + Sync;
     /// What an operation answered, reduced to what the proto fixes.
     type Answer: Debug + PartialEq + Send;
+    /// What one side keeps between the operations of a sequence (open streams); most models
+    /// keep nothing (`()`).
+    type State: Default + Send;
 
     /// Sequences of operations to try.
     fn sequences(&self) -> impl Strategy<Value = Vec<Self::Op>, Tree: Send> + Send;
 
     /// Runs `op` in namespace `ns` through the clients of `side` (the plugin under test or the
-    /// reference); `cx` builds the requests.
+    /// reference), with that side's `state`; `cx` builds the requests.
     fn apply<S: InterfaceClients<Channel = CaseChannel> + Sync>(
         &self,
         cx: &Case,
         side: &S,
         ns: &str,
+        state: &mut Self::State,
         op: &Self::Op,
     ) -> impl Future<Output = Self::Answer> + Send;
 }
@@ -187,9 +191,10 @@ async fn run<M: Model>(
     ops: &[M::Op],
 ) -> Option<Mismatch<M>> {
     let ns = cx.other_namespace();
+    let (mut on_plugin, mut on_reference) = (M::State::default(), M::State::default());
     for (step, op) in ops.iter().enumerate() {
-        let plugin = model.apply(cx, cx, &ns, op).await;
-        let expected = model.apply(cx, reference, &ns, op).await;
+        let plugin = model.apply(cx, cx, &ns, &mut on_plugin, op).await;
+        let expected = model.apply(cx, reference, &ns, &mut on_reference, op).await;
         if plugin != expected {
             return Some(Mismatch {
                 step,

@@ -116,15 +116,17 @@ fn list_set_and_sortedset_faults_are_caught_by_matches_reference() {
 }
 
 #[test]
-fn graph_and_stream_faults_are_caught_by_matches_reference() {
+fn graph_stream_and_pubsub_faults_are_caught_by_matches_reference() {
     assert_caught("graph_basic", "delete_node_keeps_edges");
     assert_caught("stream_basic", "read_skips_start");
     assert_caught("stream_basic", "offsets_not_monotonic");
+    assert_caught("pubsub_basic", "drop_every_10th_message");
 }
 
 /// Every interface with a differential case.
 const DIFFERENTIAL: &[&str] = &[
     "keyvalue_basic",
+    "pubsub_basic",
     "list_basic",
     "set_basic",
     "sortedset_basic",

@@ -68,6 +68,7 @@ pub(crate) enum BasicAnswer {
 impl Model for Basic {
     type Op = BasicOp;
     type Answer = BasicAnswer;
+    type State = ();
 
     fn sequences(&self) -> impl Strategy<Value = Vec<BasicOp>, Tree: Send> + Send {
         let space = prop_oneof![Just(Space::Ns), Just(Space::NsColon)];
@@ -93,6 +94,7 @@ impl Model for Basic {
         cx: &Case,
         side: &S,
         ns: &str,
+        _state: &mut (),
         op: &BasicOp,
     ) -> BasicAnswer {
         let mut d = side.document_basic();

@@ -54,6 +54,7 @@ fn props(label: &str) -> HashMap<String, String> {
 impl Model for Basic {
     type Op = BasicOp;
     type Answer = BasicAnswer;
+    type State = ();
 
     fn sequences(&self) -> impl Strategy<Value = Vec<BasicOp>, Tree: Send> + Send {
         let node = proptest::sample::select(NODES);
@@ -80,6 +81,7 @@ impl Model for Basic {
         cx: &Case,
         side: &S,
         ns: &str,
+        _state: &mut (),
         op: &BasicOp,
     ) -> BasicAnswer {
         let mut graph = side.graph_basic();

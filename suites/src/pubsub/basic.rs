@@ -433,4 +433,9 @@ pub mod pubsub_basic {
         );
         Ok(())
     }
+
+    /// Random sequences of Subscribe, Publish and Unsubscribe deliver to each subscription what memstore, the reference backend, delivers (shrunk to the shortest differing sequence, with its seed, on a difference).
+    pub async fn matches_reference(cx: &mut Case) -> CaseResult {
+        crate::differential::check(cx, &crate::pubsub::reference::Basic).await
+    }
 }

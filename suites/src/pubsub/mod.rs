@@ -19,6 +19,7 @@ mod filtering;
 mod isolated;
 mod ordering;
 mod persistent;
+pub(crate) mod reference;
 mod wildcards;
 
 pub use basic::pubsub_basic;

@@ -54,6 +54,7 @@ impl BasicAnswer {
 impl Model for Basic {
     type Op = BasicOp;
     type Answer = BasicAnswer;
+    type State = ();
 
     fn sequences(&self) -> impl Strategy<Value = Vec<BasicOp>, Tree: Send> + Send {
         let queue = proptest::sample::select(QUEUES);
@@ -71,6 +72,7 @@ impl Model for Basic {
         cx: &Case,
         side: &S,
         ns: &str,
+        _state: &mut (),
         op: &BasicOp,
     ) -> BasicAnswer {
         let mut q = side.queue_basic();

@@ -37,6 +37,7 @@ pub(crate) enum BasicAnswer {
 impl Model for Basic {
     type Op = BasicOp;
     type Answer = BasicAnswer;
+    type State = ();
 
     fn sequences(&self) -> impl Strategy<Value = Vec<BasicOp>, Tree: Send> + Send {
         let key = proptest::sample::select(KEYS);
@@ -55,6 +56,7 @@ impl Model for Basic {
         cx: &Case,
         side: &S,
         ns: &str,
+        _state: &mut (),
         op: &BasicOp,
     ) -> BasicAnswer {
         let mut set = side.set_basic();

@@ -54,6 +54,7 @@ pub(crate) enum BasicAnswer {
 impl Model for Basic {
     type Op = BasicOp;
     type Answer = BasicAnswer;
+    type State = ();
 
     fn sequences(&self) -> impl Strategy<Value = Vec<BasicOp>, Tree: Send> + Send {
         let series = prop_oneof![4 => proptest::sample::select(SERIES), 1 => Just("")];
@@ -87,6 +88,7 @@ impl Model for Basic {
         cx: &Case,
         side: &S,
         ns: &str,
+        _state: &mut (),
         op: &BasicOp,
     ) -> BasicAnswer {
         let mut ts = side.timeseries_basic();
