@@ -2,7 +2,9 @@
 //! with `PRISM_REDIS_FAULTS=scan_leaks_longer_namespace` (a namespace's scans also see every
 //! namespace whose name extends it) fails `keyvalue_scan::prefix_namespaces_are_isolated`, and the
 //! failure names the namespace that leaked and what it leaked, which is the whole reproduction;
-//! the unbroken plugin passes every `keyvalue_scan` case.
+//! the unbroken plugin passes every `keyvalue_scan` case. With `set_drops_empty_value` (a Set of an
+//! empty value is acknowledged, not stored) it fails `keyvalue_basic::matches_reference`, the
+//! differential case, with the sequence shrunk to a Set of an empty value and the read that shows it.
 //!
 //! The broken plugin is declared in `tests/fixtures/redis_broken`, as a user would declare a plugin;
 //! its instance is provided as for the compliance matrix (docker or redis-server).
@@ -16,8 +18,9 @@ use prism_suite::{catalogue, Outcome};
 
 use prism_suites as _;
 
-/// The `keyvalue_scan` outcomes of `backend` of the registry in `dir` (relative to this package).
-fn scan_outcomes(dir: &str, backend: &str) -> Vec<Outcome> {
+/// The outcomes of the `interface` cases of `backend` of the registry in `dir` (relative to this
+/// package).
+fn outcomes(dir: &str, backend: &str, interface: &str) -> Vec<Outcome> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
     let registry = prism_registry::load_dir(&dir)
         .unwrap_or_else(|e| panic!("{} does not load: {e:?}", dir.display()));
@@ -27,13 +30,13 @@ fn scan_outcomes(dir: &str, backend: &str) -> Vec<Outcome> {
         .expect("runner configuration")
         .build();
     let handle = runner.backend(backend).expect("backend in the registry");
-    let cases = catalogue::cases_of("keyvalue_scan");
+    let cases = catalogue::cases_of(interface);
     runtime().block_on(runner.run_cases(handle, &cases))
 }
 
 #[test]
 fn a_scan_that_leaks_longer_namespaces_is_caught_with_the_leak_named() {
-    let unbroken: Vec<String> = scan_outcomes("../registry/backends", "redis")
+    let unbroken: Vec<String> = outcomes("../registry/backends", "redis", "keyvalue_scan")
         .iter()
         .filter(|o| !o.passed())
         .map(text::failure)
@@ -44,7 +47,11 @@ fn a_scan_that_leaks_longer_namespaces_is_caught_with_the_leak_named() {
         unbroken.join("\n")
     );
 
-    let broken = scan_outcomes("tests/fixtures/redis_broken", "redis_scan_leak");
+    let broken = outcomes(
+        "tests/fixtures/redis_broken",
+        "redis_scan_leak",
+        "keyvalue_scan",
+    );
     let failed: Vec<&str> = broken
         .iter()
         .filter(|o| !o.passed())
@@ -73,5 +80,43 @@ fn a_scan_that_leaks_longer_namespaces_is_caught_with_the_leak_named() {
     assert!(
         got.contains("k-1\""),
         "what the scan of `ns` answered shows a value of `nsb`: {got}"
+    );
+}
+
+#[test]
+fn a_set_that_drops_empty_values_is_caught_by_the_differential_case_and_shrunk() {
+    let broken = outcomes(
+        "tests/fixtures/redis_broken",
+        "redis_set_drops_empty",
+        "keyvalue_basic",
+    );
+    let differential = broken
+        .iter()
+        .find(|o| o.id.case == "matches_reference")
+        .expect("the differential case ran");
+    assert!(
+        !differential.passed(),
+        "the Redis plugin that drops empty values passed matches_reference"
+    );
+    let message = text::failure(differential);
+    eprintln!("{message}");
+    // Shrunk: at most a Set of an empty value, maybe another Set, and the read that shows it.
+    let shrunk_to = message
+        .split(" operations in ")
+        .next()
+        .and_then(|head| head.rsplit(' ').next())
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or_else(|| panic!("the message says how far it shrank: {message}"));
+    assert!(
+        shrunk_to <= 3,
+        "shrunk to {shrunk_to} operations: {message}"
+    );
+    assert!(
+        message.contains(", [])"),
+        "the shrunk sequence holds the Set of an empty value: {message}"
+    );
+    assert!(
+        message.contains("PRISM_DIFF_SEED=0x"),
+        "the seed is shown: {message}"
     );
 }

@@ -6,16 +6,24 @@
 pub const FAULTS_ENV: &str = "PRISM_REDIS_FAULTS";
 
 /// Every fault the plugin knows, with what it breaks.
-pub const FAULTS: &[(&str, &str)] = &[(
-    "scan_leaks_longer_namespace",
-    "Scan, ScanKeys and Count of namespace `a` also see the keys of every namespace whose name \
-     starts with `a` (`ab`, `a:`): the glob ends the namespace with `*` instead of at its brace",
-)];
+pub const FAULTS: &[(&str, &str)] = &[
+    (
+        "scan_leaks_longer_namespace",
+        "Scan, ScanKeys and Count of namespace `a` also see the keys of every namespace whose \
+         name starts with `a` (`ab`, `a:`): the glob ends the namespace with `*` instead of at \
+         its brace",
+    ),
+    (
+        "set_drops_empty_value",
+        "Set of an empty value is acknowledged but not stored, as if empty meant absent",
+    ),
+];
 
 /// The faults that are on; [`Faults::default`] is none.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Faults {
     scan_leaks_longer_namespace: bool,
+    set_drops_empty_value: bool,
 }
 
 /// A fault name the plugin does not know.
@@ -40,6 +48,7 @@ impl Faults {
         for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
             match name {
                 "scan_leaks_longer_namespace" => faults.scan_leaks_longer_namespace = true,
+                "set_drops_empty_value" => faults.set_drops_empty_value = true,
                 _ => {
                     return Err(UnknownFault {
                         name: name.to_owned(),
@@ -53,6 +62,11 @@ impl Faults {
     /// Whether a namespace's scans also see the namespaces its name is a prefix of.
     pub fn scan_leaks_longer_namespace(&self) -> bool {
         self.scan_leaks_longer_namespace
+    }
+
+    /// Whether a Set of an empty value is acknowledged without being stored.
+    pub fn set_drops_empty_value(&self) -> bool {
+        self.set_drops_empty_value
     }
 }
 

@@ -257,6 +257,9 @@ fn not_found(key: &str) -> Status {
 impl KeyValueBasicInterface for KeyValueService {
     async fn set(&self, req: SetRequest) -> Reply<SetResponse> {
         check::key(&req.key)?;
+        if req.value.is_empty() && self.backend.faults.set_drops_empty_value() {
+            return Ok(SetResponse {});
+        }
         let rkey = keys::key(&req.namespace, KIND, &req.key);
         self.conn().set::<_, _, ()>(rkey, req.value).await.st()?;
         Ok(SetResponse {})
