@@ -26,6 +26,7 @@ use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use tokio::sync::OnceCell;
 use tonic::transport::Endpoint;
+use tonic::{Code, Status};
 
 /// Environment variable that fixes the seed sequences are drawn from (decimal or `0x` hex).
 pub const SEED_ENV: &str = "PRISM_DIFF_SEED";
@@ -43,7 +44,8 @@ const SHRINK_BUDGET: Duration = Duration::from_millis(2000);
 pub(crate) trait Model: Sync {
     /// One operation with its arguments.
     type Op: Debug + Clone + Send + Sync;
-    /// What an operation answered, reduced to what the proto fixes.
+    /// What an operation answered, reduced to what the proto fixes (an error is compared by its
+    /// code alone: messages are the plugin's own).
     type Answer: Debug + PartialEq + Send;
     /// What one side keeps between the operations of a sequence (open streams); most models
     /// keep nothing (`()`).
@@ -61,7 +63,7 @@ pub(crate) trait Model: Sync {
         ns: &str,
         state: &mut Self::State,
         op: &Self::Op,
-    ) -> impl Future<Output = Self::Answer> + Send;
+    ) -> impl Future<Output = Result<Self::Answer, Status>> + Send;
 }
 
 /// The reference backend for one case: memstore served in-process (once per process), on a
@@ -113,11 +115,21 @@ impl Reference {
     }
 }
 
+/// What one side answered: the model's answer, or the code of the error.
+type Reply<M> = Result<<M as Model>::Answer, Code>;
+
 /// Where two sides first answered differently.
 struct Mismatch<M: Model> {
     step: usize,
-    plugin: M::Answer,
-    reference: M::Answer,
+    plugin: Reply<M>,
+    reference: Reply<M>,
+}
+
+fn show<M: Model>(reply: &Reply<M>) -> String {
+    match reply {
+        Ok(answer) => format!("{answer:?}"),
+        Err(code) => format!("Error({code:?})"),
+    }
 }
 
 /// Runs sequences of `model` against the plugin under test and the reference until one differs,
@@ -193,8 +205,14 @@ async fn run<M: Model>(
     let ns = cx.other_namespace();
     let (mut on_plugin, mut on_reference) = (M::State::default(), M::State::default());
     for (step, op) in ops.iter().enumerate() {
-        let plugin = model.apply(cx, cx, &ns, &mut on_plugin, op).await;
-        let expected = model.apply(cx, reference, &ns, &mut on_reference, op).await;
+        let plugin = model
+            .apply(cx, cx, &ns, &mut on_plugin, op)
+            .await
+            .map_err(|s| s.code());
+        let expected = model
+            .apply(cx, reference, &ns, &mut on_reference, op)
+            .await
+            .map_err(|s| s.code());
         if plugin != expected {
             return Some(Mismatch {
                 step,
@@ -230,12 +248,12 @@ fn report<M: Model>(
     format!(
         "the plugin and the reference (memstore) answer step {} differently; sequence {drawn}, \
          shrunk from {original} to {} operations in {tries} runs (seed {seed:#x}: \
-         {SEED_ENV}={seed:#x} draws the same sequences)\n{}\n   plugin: {:?}\n memstore: {:?}",
+         {SEED_ENV}={seed:#x} draws the same sequences)\n{}\n   plugin: {}\n memstore: {}",
         mismatch.step,
         ops.len(),
         steps.join("\n"),
-        mismatch.plugin,
-        mismatch.reference,
+        show::<M>(&mismatch.plugin),
+        show::<M>(&mismatch.reference),
     )
 }
 

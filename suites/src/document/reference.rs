@@ -6,7 +6,7 @@ use prism_suite::runner::CaseChannel;
 use prism_suite::Case;
 use proptest::prelude::*;
 use serde_json::Value;
-use tonic::Code;
+use tonic::Status;
 
 use crate::differential::Model;
 
@@ -62,7 +62,6 @@ pub(crate) enum BasicAnswer {
     NotJson(String),
     Updated,
     Found(bool),
-    Error(Code),
 }
 
 impl Model for Basic {
@@ -96,7 +95,7 @@ impl Model for Basic {
         ns: &str,
         _state: &mut (),
         op: &BasicOp,
-    ) -> BasicAnswer {
+    ) -> Result<BasicAnswer, Status> {
         let mut d = side.document_basic();
         let within = |space: &Space| match space {
             Space::Ns => ns.to_owned(),
@@ -170,6 +169,6 @@ impl Model for Basic {
                 .await
                 .map(|r| BasicAnswer::Found(r.into_inner().found)),
         };
-        answer.unwrap_or_else(|status| BasicAnswer::Error(status.code()))
+        answer
     }
 }

@@ -7,7 +7,7 @@ use prism_suite::proto::InterfaceClients;
 use prism_suite::runner::CaseChannel;
 use prism_suite::Case;
 use proptest::prelude::*;
-use tonic::Code;
+use tonic::Status;
 
 use crate::differential::Model;
 
@@ -44,7 +44,6 @@ pub(crate) enum BasicAnswer {
     Edges(Vec<Edge>),
     DeletedNode { found: bool, edges_removed: u32 },
     DeletedEdge(bool),
-    Error(Code),
 }
 
 fn props(label: &str) -> HashMap<String, String> {
@@ -83,7 +82,7 @@ impl Model for Basic {
         ns: &str,
         _state: &mut (),
         op: &BasicOp,
-    ) -> BasicAnswer {
+    ) -> Result<BasicAnswer, Status> {
         let mut graph = side.graph_basic();
         let answer = match op {
             BasicOp::AddNode(id, label) => {
@@ -180,6 +179,6 @@ impl Model for Basic {
                 .await
                 .map(|r| BasicAnswer::DeletedEdge(r.into_inner().found)),
         };
-        answer.unwrap_or_else(|status| BasicAnswer::Error(status.code()))
+        answer
     }
 }

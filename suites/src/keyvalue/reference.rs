@@ -5,7 +5,7 @@ use prism_suite::proto::InterfaceClients;
 use prism_suite::runner::CaseChannel;
 use prism_suite::Case;
 use proptest::prelude::*;
-use tonic::Code;
+use tonic::Status;
 
 use crate::differential::Model;
 
@@ -32,7 +32,6 @@ pub(crate) enum BasicAnswer {
     Value(Vec<u8>),
     Found(bool),
     Exists(bool),
-    Error(Code),
 }
 
 impl Model for Basic {
@@ -59,7 +58,7 @@ impl Model for Basic {
         ns: &str,
         _state: &mut (),
         op: &BasicOp,
-    ) -> BasicAnswer {
+    ) -> Result<BasicAnswer, Status> {
         let mut kv = side.keyvalue_basic();
         let answer = match op {
             BasicOp::Set(key, value) => kv
@@ -104,6 +103,6 @@ impl Model for Basic {
                 .await
                 .map(|r| BasicAnswer::Exists(r.into_inner().exists)),
         };
-        answer.unwrap_or_else(|status| BasicAnswer::Error(status.code()))
+        answer
     }
 }

@@ -5,7 +5,7 @@ use prism_suite::proto::InterfaceClients;
 use prism_suite::runner::CaseChannel;
 use prism_suite::Case;
 use proptest::prelude::*;
-use tonic::Code;
+use tonic::Status;
 
 use crate::differential::Model;
 
@@ -30,7 +30,6 @@ pub(crate) enum BasicOp {
 pub(crate) enum BasicAnswer {
     Length(u64),
     Popped(Option<Vec<u8>>),
-    Error(Code),
 }
 
 impl Model for Basic {
@@ -59,7 +58,7 @@ impl Model for Basic {
         ns: &str,
         _state: &mut (),
         op: &BasicOp,
-    ) -> BasicAnswer {
+    ) -> Result<BasicAnswer, Status> {
         let mut list = side.list_basic();
         let push = |key: &str, values: &[Vec<u8>]| PushRequest {
             key: key.to_owned(),
@@ -96,6 +95,6 @@ impl Model for Basic {
                 .await
                 .map(|r| BasicAnswer::Length(r.into_inner().length)),
         };
-        answer.unwrap_or_else(|status| BasicAnswer::Error(status.code()))
+        answer
     }
 }

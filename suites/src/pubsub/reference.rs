@@ -8,7 +8,7 @@ use prism_suite::proto::InterfaceClients;
 use prism_suite::runner::CaseChannel;
 use prism_suite::Case;
 use proptest::prelude::*;
-use tonic::{Code, Streaming};
+use tonic::{Code, Status, Streaming};
 
 use crate::differential::Model;
 
@@ -162,8 +162,9 @@ impl Model for Basic {
         ns: &str,
         streams: &mut Streams,
         op: &BasicOp,
-    ) -> BasicAnswer {
-        match op {
+    ) -> Result<BasicAnswer, Status> {
+        // Answers nest (UnsubscribeAll), so errors are answers here, never `Err`.
+        Ok(match op {
             BasicOp::Subscribe(id, topic) => {
                 let subscribed = side
                     .pubsub_basic()
@@ -190,7 +191,7 @@ impl Model for Basic {
             BasicOp::Burst(topic, n) => {
                 for i in 0..*n {
                     if let Err(code) = publish(cx, side, ns, topic, vec![i]).await {
-                        return BasicAnswer::Error(code);
+                        return Ok(BasicAnswer::Error(code));
                     }
                 }
                 BasicAnswer::Published
@@ -204,6 +205,6 @@ impl Model for Basic {
                 }
                 BasicAnswer::All(all)
             }
-        }
+        })
     }
 }

@@ -5,7 +5,7 @@ use prism_suite::proto::InterfaceClients;
 use prism_suite::runner::CaseChannel;
 use prism_suite::Case;
 use proptest::prelude::*;
-use tonic::Code;
+use tonic::Status;
 
 use crate::differential::Model;
 
@@ -35,7 +35,6 @@ pub(crate) enum BasicAnswer {
     Empty,
     /// found = true without a message.
     FoundNothing,
-    Error(Code),
 }
 
 impl BasicAnswer {
@@ -74,7 +73,7 @@ impl Model for Basic {
         ns: &str,
         _state: &mut (),
         op: &BasicOp,
-    ) -> BasicAnswer {
+    ) -> Result<BasicAnswer, Status> {
         let mut q = side.queue_basic();
         let answer = match op {
             BasicOp::Enqueue(queue, payload) => q
@@ -115,6 +114,6 @@ impl Model for Basic {
                     BasicAnswer::received(r.found, r.message)
                 }),
         };
-        answer.unwrap_or_else(|status| BasicAnswer::Error(status.code()))
+        answer
     }
 }

@@ -5,7 +5,7 @@ use prism_suite::proto::InterfaceClients;
 use prism_suite::runner::CaseChannel;
 use prism_suite::Case;
 use proptest::prelude::*;
-use tonic::Code;
+use tonic::Status;
 
 use crate::differential::Model;
 
@@ -31,7 +31,6 @@ pub(crate) enum BasicAnswer {
     Removed(bool),
     Contains(bool),
     Members(Vec<Vec<u8>>),
-    Error(Code),
 }
 
 impl Model for Basic {
@@ -58,7 +57,7 @@ impl Model for Basic {
         ns: &str,
         _state: &mut (),
         op: &BasicOp,
-    ) -> BasicAnswer {
+    ) -> Result<BasicAnswer, Status> {
         let mut set = side.set_basic();
         let answer = match op {
             BasicOp::Add(key, member) => set
@@ -105,6 +104,6 @@ impl Model for Basic {
                 .await
                 .map(|r| BasicAnswer::Members(r.into_inner().members)),
         };
-        answer.unwrap_or_else(|status| BasicAnswer::Error(status.code()))
+        answer
     }
 }

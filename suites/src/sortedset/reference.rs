@@ -5,7 +5,7 @@ use prism_suite::proto::InterfaceClients;
 use prism_suite::runner::CaseChannel;
 use prism_suite::Case;
 use proptest::prelude::*;
-use tonic::Code;
+use tonic::Status;
 
 use crate::differential::Model;
 
@@ -33,7 +33,6 @@ pub(crate) enum BasicAnswer {
     Added(bool),
     Removed(bool),
     Score(f64),
-    Error(Code),
 }
 
 impl Model for Basic {
@@ -64,7 +63,7 @@ impl Model for Basic {
         ns: &str,
         _state: &mut (),
         op: &BasicOp,
-    ) -> BasicAnswer {
+    ) -> Result<BasicAnswer, Status> {
         let mut zset = side.sortedset_basic();
         let answer = match op {
             BasicOp::Add(key, member, score) => zset
@@ -102,6 +101,6 @@ impl Model for Basic {
                 .await
                 .map(|r| BasicAnswer::Score(r.into_inner().score)),
         };
-        answer.unwrap_or_else(|status| BasicAnswer::Error(status.code()))
+        answer
     }
 }

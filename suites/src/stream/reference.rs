@@ -6,7 +6,7 @@ use prism_suite::runner::CaseChannel;
 use prism_suite::wait::collect;
 use prism_suite::Case;
 use proptest::prelude::*;
-use tonic::Code;
+use tonic::Status;
 
 use crate::differential::Model;
 
@@ -36,7 +36,6 @@ pub(crate) enum BasicAnswer {
     Offset(i64),
     Records(Vec<(i64, Vec<u8>)>),
     Latest(i64),
-    Error(Code),
 }
 
 impl Model for Basic {
@@ -67,7 +66,7 @@ impl Model for Basic {
         ns: &str,
         _state: &mut (),
         op: &BasicOp,
-    ) -> BasicAnswer {
+    ) -> Result<BasicAnswer, Status> {
         let mut streams = side.stream_basic();
         let answer = match op {
             BasicOp::Append(stream, payload) => streams
@@ -113,6 +112,6 @@ impl Model for Basic {
                 .await
                 .map(|r| BasicAnswer::Latest(r.into_inner().latest_offset)),
         };
-        answer.unwrap_or_else(|status| BasicAnswer::Error(status.code()))
+        answer
     }
 }

@@ -7,7 +7,7 @@ use prism_suite::proto::InterfaceClients;
 use prism_suite::runner::CaseChannel;
 use prism_suite::Case;
 use proptest::prelude::*;
-use tonic::Code;
+use tonic::Status;
 
 use crate::differential::Model;
 
@@ -48,7 +48,6 @@ pub(crate) enum BasicOp {
 pub(crate) enum BasicAnswer {
     Inserted,
     Points(Vec<(i64, f64, BTreeMap<String, String>)>),
-    Error(Code),
 }
 
 impl Model for Basic {
@@ -90,7 +89,7 @@ impl Model for Basic {
         ns: &str,
         _state: &mut (),
         op: &BasicOp,
-    ) -> BasicAnswer {
+    ) -> Result<BasicAnswer, Status> {
         let mut ts = side.timeseries_basic();
         let answer = match op {
             BasicOp::Insert {
@@ -137,6 +136,6 @@ impl Model for Basic {
                     )
                 }),
         };
-        answer.unwrap_or_else(|status| BasicAnswer::Error(status.code()))
+        answer
     }
 }
