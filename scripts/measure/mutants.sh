@@ -8,7 +8,9 @@
 #   bash scripts/measure/mutants.sh redis -f plugins/redis/src/keys.rs
 #   bash scripts/measure/mutants.sh memstore --shard 3/40
 #
-# Extra arguments go to cargo-mutants. It mutates a git worktree of HEAD under
+# Extra arguments go to cargo-mutants. Its unmutated baseline tests the mutated package only
+# (cargo-mutants 27.1.0 ignores --test-package there), so this script runs the baseline itself, the
+# same `cargo test -p prism-suites --test compliance -- <plugin>::`, and skips cargo-mutants' own. It mutates a git worktree of HEAD under
 # ~/.cache/prism-suite/mutants/ (its own target directory there, kept between sittings, so a
 # sitting does not rebuild the workspace), never this checkout. Results: the worktree's
 # mutants.out/ (cargo-mutants' own outcomes.json, caught.txt, missed.txt, ...), and a summary
@@ -51,15 +53,17 @@ git -C "$work" reset --quiet --hard
 
 export CARGO_TARGET_DIR=$cache/target
 cd "$work"
-# The matrix's own build step builds the plugin binaries; built here first, the unmutated
-# baseline does not pay it.
+# The matrix's own build step builds the plugin binaries; built here first, the baseline does not
+# pay it. The baseline: the unmutated plugin passes its matrix, else no mutant means anything.
 cargo build --quiet --workspace --bins
+echo "mutants: baseline, the unmutated $plugin matrix"
+cargo test --quiet -p prism-suites --test compliance -- "$filter"
 
 excludes=()
 [ "$exclude" != /dev/null ] && excludes=(-e "$exclude")
 status=0
-"$mutants" mutants --in-place --package "$package" --test-package prism-suites \
-    "${excludes[@]}" --timeout 600 --build-timeout 900 "$@" \
+"$mutants" mutants --in-place --package "$package" --test-package "prism-suites" \
+    --baseline skip "${excludes[@]}" --timeout 300 --build-timeout 900 "$@" \
     -- --test compliance -- "$filter" || status=$?
 # cargo-mutants exits 2 when mutants survived, 3 on timeouts: both are results, not failures.
 case $status in 0 | 2 | 3) ;; *) echo "mutants: cargo-mutants failed (exit $status)" >&2; exit "$status" ;; esac
